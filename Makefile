@@ -1,0 +1,16 @@
+# Two entry points for users; both set up the environment from uv.lock first.
+.PHONY: setup run test lint bench
+
+setup:
+	./tools/bootstrap.sh --extra test
+
+run: setup
+	.venv/bin/snakemake --cores 4
+
+test: setup
+	.venv/bin/ruff check src tests workflow/scripts
+	.venv/bin/snakemake --lint
+	.venv/bin/pytest
+
+bench: setup
+	.venv/bin/python tools/benchmark.py

@@ -1,0 +1,21 @@
+# hatmeta: Bayesian evidence synthesis of supervised injectable heroin versus oral methadone.
+# Run everything with `snakemake --cores 4`; see README.md for single targets and scenarios.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/extract.smk"
+
+
+rule all:
+    input:
+        extract_outputs(),
+    default_target: True

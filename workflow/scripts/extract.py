@@ -1,0 +1,26 @@
+"""Snakemake adapter for the extract stage: read inputs and params, call hatmeta, write."""
+
+from pathlib import Path
+
+from hatmeta.io import write_csv
+from hatmeta.logs import logged
+from hatmeta.tables import build_tables
+
+with logged(snakemake.log[0], "extract") as log:  # noqa: F821
+    config = {
+        "data": {
+            "extraction": snakemake.input.sheet,  # noqa: F821
+            "bibliography": snakemake.input.bibliography,  # noqa: F821
+        },
+        **dict(snakemake.params.items()),  # noqa: F821
+    }
+    tables = build_tables(config)
+    write_csv(tables["harmonised"], snakemake.output.harmonised)  # noqa: F821
+    write_csv(tables["audit"], snakemake.output.audit)  # noqa: F821
+    for path in snakemake.output.analyses:  # noqa: F821
+        # Outputs follow results/data/analyses/{evidence}/{analysis}.csv
+        evidence, analysis = Path(path).parent.name, Path(path).stem
+        table = tables["analyses"][(evidence, analysis)]
+        write_csv(table, path)
+        included = table.loc[table["included"], "trial"].nunique()
+        log.info("%s/%s: %d trial(s) included", evidence, analysis, included)
