@@ -1,0 +1,75 @@
+"""The config schema and cross-reference checks catch mistakes and fill defaults."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from hatmeta.config import ConfigError, load, validate
+
+RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def broken(edit):
+    config = copy.deepcopy(RAW)
+    edit(config)
+    return config
+
+
+def test_project_config_is_valid_and_gets_defaults():
+    config = validate(broken(lambda c: c.pop("sampler")))
+    assert config["sampler"] == {"draws": 2000, "tune": 1000, "chains": 4, "seed": 20261122}
+    assert config["diagnostics"]["on_failure"] == "stop"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda c: c["sampler"].update(draws="many"), "sampler/draws: 'many' is not of type"),
+        (lambda c: c.update(samplr={}), "Additional properties are not allowed ('samplr'"),
+        (lambda c: c["diagnostics"].update(on_failure="ignore"), "diagnostics/on_failure"),
+        (
+            lambda c: c["priors"]["heterogeneity"].update(bad={"family": "half_normal"}),
+            "priors/heterogeneity/bad",
+        ),
+        (
+            lambda c: c["analyses"]["retention"].pop("trials"),
+            "analyses/retention: 'trials' is a required property",
+        ),
+    ],
+)
+def test_schema_errors_name_the_key(edit, expected):
+    with pytest.raises(ConfigError, match="does not match") as caught:
+        validate(broken(edit))
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda c: c["analyses"]["retention"].update(outcome="retension"),
+            "analyses/retention/outcome: 'retension' is not defined under outcomes",
+        ),
+        (lambda c: c["priors"].update(primary="flat"), "priors/primary: 'flat'"),
+        (lambda c: c["evidence"].update(run=["all", "gold"]), "evidence/run: 'gold'"),
+        (
+            lambda c: c["analyses"]["illicit_heroin"].update(primary_prior="hn2"),
+            "analyses/illicit_heroin/primary_prior: 'hn2'",
+        ),
+    ],
+)
+def test_cross_reference_errors_name_the_key(edit, expected):
+    with pytest.raises(ConfigError, match="inconsistent") as caught:
+        validate(broken(edit))
+    assert expected in str(caught.value)
+
+
+def test_unreadable_config(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("analyses: [unclosed")
+    with pytest.raises(ConfigError, match=f"cannot read {path}"):
+        load(path)
