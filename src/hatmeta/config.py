@@ -86,6 +86,19 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[str]:
                 f"  - evidence/run: '{name}' is not defined under evidence/sets "
                 f"(defined: {', '.join(config['evidence']['sets'])})"
             )
+    riott = config.get("riott")
+    if riott:
+        for name in riott.get("tipping", {}).get("heroin_scenarios", []):
+            if name not in riott["scenarios"]:
+                problems.append(
+                    f"  - riott/tipping/heroin_scenarios: '{name}' is not defined under "
+                    f"riott/scenarios (defined: {', '.join(riott['scenarios'])})"
+                )
+        analysis = riott.get("tipping", {}).get("analysis")
+        if analysis is not None and analysis not in config["analyses"]:
+            problems.append(
+                f"  - riott/tipping/analysis: '{analysis}' is not defined under analyses"
+            )
     return problems
 
 
