@@ -13,9 +13,15 @@ validate(config, "config/schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/extract.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/classical.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
     input:
         extract_outputs(),
+        [fit_outputs(prior) for prior in PRIORS],
+        rules.classical.output,
+        expand(rules.figures.output, evidence=EVIDENCE_SETS),
     default_target: True

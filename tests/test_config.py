@@ -21,7 +21,14 @@ def broken(edit):
 
 def test_project_config_is_valid_and_gets_defaults():
     config = validate(broken(lambda c: c.pop("sampler")))
-    assert config["sampler"] == {"draws": 2000, "tune": 1000, "chains": 4, "seed": 20261122}
+    assert config["sampler"] == {
+        "draws": 2000,
+        "tune": 1000,
+        "chains": 4,
+        "target_accept": 0.999,
+        "adaptation": "diag",
+        "seed": 20261122,
+    }
     assert config["diagnostics"]["on_failure"] == "stop"
 
 

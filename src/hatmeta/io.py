@@ -13,6 +13,11 @@ from typing import Any
 import pandas as pd
 
 
+def fit_dir(root: str | Path, evidence: str, analysis: str, prior: str) -> Path:
+    """Where one fit's files live: ``{root}/{evidence}/{analysis}/{prior}/``."""
+    return Path(root) / evidence / analysis / prior
+
+
 @contextmanager
 def atomic_path(path: str | Path):
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds."""

@@ -60,8 +60,8 @@ NORMAL_SCALAR_DATA_NAMES = ("effect_sd", *HETEROGENEITY_DATA_NAMES)
 # Placeholder prior values so that a freshly built model is valid (e.g. for prior predictive
 # sampling); every fit overwrites all of them.
 _PLACEHOLDER_SCALARS = {
-    "effect_sd": 10.0,
-    "baseline_sd": 10.0,
+    "effect_sd": 2.5,
+    "baseline_sd": 5.0,
     "tau_is_half_normal": 1.0,
     "tau_hn_scale": 0.5,
     "tau_ln_mean": -2.56,
@@ -127,10 +127,11 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
 
     Model, for trial slot ``i``::
 
-        mu_i    ~ Normal(0, baseline_sd)                 control-arm log-odds
+        m_i     ~ Normal(0, baseline_sd)                 mean log-odds of the two arms
         d       ~ Normal(0, effect_sd)                   pooled log odds ratio
         tau     ~ data-selected prior (module docstring)
         z_i     ~ Normal(0, 1);  delta_i = d + tau * z_i  trial log odds ratios (non-centred)
+        mu_i    = m_i - delta_i / 2                      control-arm log-odds
         y_control_i   ~ Binomial(n_control_i,   invlogit(mu_i))
         y_treatment_i ~ Binomial(n_treatment_i, invlogit(mu_i + delta_i))
         z_new ~ Normal(0, 1);  delta_new = d + tau * z_new   effect in a new trial
@@ -161,6 +162,13 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
 
     Notes
     -----
+    The heterogeneity prior is chosen by data, so one compiled structure serves every prior:
+    ``tau = w * tau_hn_scale * u + (1 - w) * exp((tau_ln_mean + tau_ln_sd * v) / 2)`` with
+    ``u ~ HalfNormal(1)``, ``v ~ Normal(0, 1)`` and ``w = tau_is_half_normal``. ``w = 1`` gives
+    ``tau ~ HalfNormal(tau_hn_scale)``; ``w = 0`` gives Turner et al.'s (2015) log-normal prior
+    on ``tau^2``, ``log(tau^2) ~ Normal(tau_ln_mean, tau_ln_sd)``. The latent of the unused
+    branch does not enter the likelihood and just samples its own prior.
+
     Masked slots must have ``y = n = 0`` in both arms; their binomial log-likelihood is then
     exactly zero. A fully masked model (``mask`` all zero) leaves ``p_control`` undefined, so at
     least one trial must be included when sampling.
@@ -175,7 +183,11 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
         mask = pm.Data("mask", np.ones(n_trials), dims=TRIAL_DIM)
         priors = _scalar_data(SCALAR_DATA_NAMES)
         d, _, delta = _effects(priors)
-        mu = pm.Normal("mu", mu=0.0, sigma=priors["baseline_sd"], dims=TRIAL_DIM)
+        # Symmetric arm parameterisation: the latent is the mean log-odds of the two arms, so a
+        # large trial pins (m_i, delta_i) along near-orthogonal directions instead of the
+        # long ridge mu_i + delta_i = const that the control-arm parameterisation creates.
+        m = pm.Normal("m", mu=0.0, sigma=priors["baseline_sd"], dims=TRIAL_DIM)
+        mu = pm.Deterministic("mu", m - delta / 2.0, dims=TRIAL_DIM)
         pm.Binomial(
             "obs_control",
             n=arms["n_control"],
@@ -186,7 +198,7 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
         pm.Binomial(
             "obs_treatment",
             n=arms["n_treatment"],
-            logit_p=mu + delta,
+            logit_p=m + delta / 2.0,
             observed=arms["y_treatment"],
             dims=TRIAL_DIM,
         )

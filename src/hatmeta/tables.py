@@ -264,3 +264,12 @@ def build_tables(config: Mapping[str, Any]) -> dict[str, Any]:
         "analyses": analyses,
         "audit": audit_table(sheet, bibliography, used_in),
     }
+
+
+def read_analysis_table(path) -> pd.DataFrame:
+    """Read an analysis table written by the extract stage, with its dtypes restored."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    table["included"] = table["included"].astype(bool)
+    for column in ("events", "total", "line", "year"):
+        table[column] = table[column].astype("Int64")
+    return table

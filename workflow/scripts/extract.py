@@ -6,18 +6,18 @@ from hatmeta.io import write_csv
 from hatmeta.logs import logged
 from hatmeta.tables import build_tables
 
-with logged(snakemake.log[0], "extract") as log:  # noqa: F821
+with logged(snakemake.log[0], "extract") as log:
     config = {
         "data": {
-            "extraction": snakemake.input.sheet,  # noqa: F821
-            "bibliography": snakemake.input.bibliography,  # noqa: F821
+            "extraction": snakemake.input.sheet,
+            "bibliography": snakemake.input.bibliography,
         },
-        **dict(snakemake.params.items()),  # noqa: F821
+        **dict(snakemake.params.items()),
     }
     tables = build_tables(config)
-    write_csv(tables["harmonised"], snakemake.output.harmonised)  # noqa: F821
-    write_csv(tables["audit"], snakemake.output.audit)  # noqa: F821
-    for path in snakemake.output.analyses:  # noqa: F821
+    write_csv(tables["harmonised"], snakemake.output.harmonised)
+    write_csv(tables["audit"], snakemake.output.audit)
+    for path in snakemake.output.analyses:
         # Outputs follow results/data/analyses/{evidence}/{analysis}.csv
         evidence, analysis = Path(path).parent.name, Path(path).stem
         table = tables["analyses"][(evidence, analysis)]
