@@ -17,6 +17,15 @@ include: "workflow/rules/models.smk"
 include: "workflow/rules/classical.smk"
 include: "workflow/rules/figures.smk"
 
+# The RIOTT missing-test sensitivity analysis applies only to reviews that configure it.
+if "riott" in config:
+
+    include: "workflow/rules/sensitivity.smk"
+
+
+# After the sensitivity rules: the report lists their outputs as inputs.
+include: "workflow/rules/report.smk"
+
 
 rule all:
     input:
@@ -24,4 +33,6 @@ rule all:
         [fit_outputs(prior) for prior in PRIORS],
         rules.classical.output,
         expand(rules.figures.output, evidence=EVIDENCE_SETS),
+        report_outputs(),
+        sensitivity_outputs(),
     default_target: True

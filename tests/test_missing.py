@@ -104,4 +104,4 @@ def test_tipping_grid_shape_and_monotone_in_imor():
     grid = missing.tipping_grid(riott, "mar", PUBLISHED, DESIGN, 43)
     assert len(grid) == 9
     for _, rows in grid.groupby("missing_share_methadone"):
-        assert rows.sort_values("imor_methadone")["log_or_mean"].is_monotonic_decreasing
+        assert rows.sort_values("imor_methadone")["log_or_centre"].is_monotonic_decreasing

@@ -359,8 +359,12 @@ def summarise_draws(draws: dict[str, np.ndarray]) -> dict:
     summary |= {f"pi_{role}": interval(draws[f"pi_{role}"]) for role in ROLES}
     summary["odds_ratio"] = {k: float(np.exp(v)) for k, v in interval(log_or).items()}
     summary["p_or_above_1"] = float(np.mean(log_or > 0))
-    summary["log_or_mean"] = float(np.mean(log_or))
-    summary["log_or_sd"] = float(np.std(log_or, ddof=1))
+    # A normal summary of the log OR for pooling. When an arm's responder probability nears 1
+    # the log OR has long tails, so the centre and spread are the median and the
+    # interquartile range / 1.349 (the sd of a normal with that IQR), not mean and sd.
+    q25, q50, q75 = np.percentile(log_or, [25, 50, 75])
+    summary["log_or_centre"] = float(q50)
+    summary["log_or_spread"] = float((q75 - q25) / 1.349)
     return summary
 
 
@@ -402,6 +406,19 @@ def run_scenario(
     }
 
 
+EDGE_MASS_MAX = 1e-4
+
+
+def check_grid(result: dict, name: str) -> None:
+    """Stop if the posterior grid is too narrow (mass on its edges): the quadrature gate."""
+    if result["edge_mass"] > EDGE_MASS_MAX:
+        raise ValueError(
+            f"RIOTT scenario '{name}': {result['edge_mass']:.2g} of the posterior mass lies on "
+            f"the edge of the (beta, sigma) grid (limit {EDGE_MASS_MAX:g}); widen the grid in "
+            "hatmeta.missing.fit_arm"
+        )
+
+
 def scenario_frame(name: str, result: dict) -> pd.DataFrame:
     """One tidy row per reported quantity, with the scenario's assumptions alongside."""
     settings, summary = result["settings"], result["summary"]
@@ -421,6 +438,7 @@ def scenario_frame(name: str, result: dict) -> pd.DataFrame:
     frame["anchor_reading"] = settings["reading"]
     frame["sigma_provide"] = arms["treatment"].sigma_provide
     frame["rho"] = arms["treatment"].rho
+    frame["grid_edge_mass"] = result["edge_mass"]
     return frame
 
 
@@ -456,8 +474,19 @@ def tipping_grid(
                     "or_lower": summary["odds_ratio"]["lower"],
                     "or_upper": summary["odds_ratio"]["upper"],
                     "p_or_above_1": summary["p_or_above_1"],
-                    "log_or_mean": summary["log_or_mean"],
-                    "log_or_sd": summary["log_or_sd"],
+                    "log_or_centre": summary["log_or_centre"],
+                    "log_or_spread": summary["log_or_spread"],
                 }
             )
     return pd.DataFrame(rows)
+
+
+def load_inputs(riott: Mapping, harmonised_path, facts_path) -> tuple[dict, TestingDesign]:
+    """Published primary-rule counts (from the extract stage) and the testing design."""
+    import yaml
+
+    with open(facts_path) as handle:
+        facts = yaml.safe_load(handle)
+    harmonised = pd.read_csv(harmonised_path)
+    published = published_counts(harmonised, riott["trial"], riott["measure"], riott["arms"])
+    return published, TestingDesign.from_facts(facts)

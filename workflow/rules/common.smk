@@ -12,6 +12,8 @@ if _problems:
 ANALYSES = list(config["analyses"])
 EVIDENCE_SETS = list(config["evidence"]["run"])
 PRIORS = list(config["priors"]["heterogeneity"])
+SCENARIOS = list(config.get("riott", {}).get("scenarios", {}))
+HEROIN = list(config.get("riott", {}).get("tipping", {}).get("heroin_scenarios", []))
 FIT_FILES = ("posterior.nc", "summary.csv", "diagnostics.json", "loo.csv", "trials.csv")
 
 
@@ -19,6 +21,8 @@ wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     evidence="|".join(map(re.escape, EVIDENCE_SETS)),
     prior="|".join(map(re.escape, PRIORS)),
+    scenario="|".join(map(re.escape, SCENARIOS)) or "^$",
+    heroin="|".join(map(re.escape, HEROIN)) or "^$",
 
 
 ANALYSIS_TABLE = "results/data/analyses/{evidence}/{analysis}.csv"
@@ -64,3 +68,25 @@ def figure_config():
     """The config keys the figures depend on."""
     keys = ("outcomes", "analyses", "comparison", "priors")
     return {key: config[key] for key in keys}
+
+
+def riott_settings():
+    """RIOTT settings shared by every scenario job (not the scenarios themselves, so that
+    editing one scenario re-runs only that scenario's job)."""
+    return {k: v for k, v in config["riott"].items() if k not in ("scenarios", "tipping")}
+
+
+def riott_pooled_table():
+    """The analysis table into which RIOTT's scenarios are carried (main evidence set)."""
+    analysis = config["riott"]["tipping"]["analysis"]
+    return f"results/data/analyses/{EVIDENCE_SETS[0]}/{analysis}.csv"
+
+
+def sensitivity_outputs():
+    """Everything the RIOTT sensitivity analysis produces (empty without a riott section)."""
+    if "riott" not in config:
+        return []
+    return [
+        *rules.riott_pooled.output,
+        *rules.riott_figures.output,
+    ]

@@ -1,0 +1,34 @@
+"""Snakemake adapter: carry every RIOTT scenario and grid cell into the pooled analysis."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from hatmeta import sensitivity
+from hatmeta.io import write_csv, write_json, write_with
+from hatmeta.logs import logged
+from hatmeta.tables import read_analysis_table
+
+with logged(snakemake.log[0], "riott_pooled") as log:
+    riott = snakemake.params.riott
+    config = {
+        **snakemake.params.model_config,
+        "riott": riott,
+        "priors": {
+            **snakemake.params.model_config["priors"],
+            "heterogeneity": snakemake.params.prior_specs,
+        },
+    }
+    # Inputs follow results/sensitivity/{scenario}/riott.csv and .../tipping/{heroin}/...
+    scenarios = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.scenarios}
+    grids = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.grids}
+    result = sensitivity.run(config, read_analysis_table(snakemake.input.table), scenarios, grids)
+    for path in snakemake.output.pooled:
+        write_json(result["pooled"][Path(path).parent.name], path)
+    write_csv(result["scenarios"], snakemake.output.scenarios)
+    for path in snakemake.output.grids:
+        write_csv(result["grids"][Path(path).parent.name], path)
+    write_csv(result["points"], snakemake.output.points)
+    write_with(snakemake.output.sentence, lambda tmp: tmp.write_text(result["sentence"] + "\n"))
+    write_json(result["diagnostics"], snakemake.output.diagnostics)
+    log.info("%s", result["sentence"])
