@@ -108,7 +108,7 @@ def main() -> None:
     if args.stage in ("riott", "all"):
         report["riott"] = stage_times(
             workdir,
-            ["--until", "riott_pooled", "riott_tipping"],
+            ["--until", "riott_pooled"],
             ["results/sensitivity"],
             args.cores,
         )
