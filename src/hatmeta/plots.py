@@ -6,6 +6,7 @@ Every function takes tidy tables (as written under ``results/``) and returns a m
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.transforms import offset_copy
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -51,23 +53,29 @@ def _row(summary: pd.DataFrame, quantity: str) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
+def _below_axis(ax, points: float):
+    """A transform: x in axes fraction, y ``points`` below the x-axis (independent of size)."""
+    return offset_copy(ax.transAxes, fig=ax.figure, y=-points, units="points")
+
+
 def _favours(ax, higher_is_better: bool, treatment: str, control: str) -> None:
+    """'favours ...' under both ends of the axis, below the axis label whatever the height."""
     left, right = (control, treatment) if higher_is_better else (treatment, control)
-    ax.annotate(
-        f"favours {left}",
-        xy=(0.0, -0.16),
-        xycoords="axes fraction",
-        ha="left",
-        fontsize=8,
-        color="#333333",
-    )
-    ax.annotate(
-        f"favours {right}",
-        xy=(1.0, -0.16),
-        xycoords="axes fraction",
-        ha="right",
-        fontsize=8,
-        color="#333333",
+    transform = _below_axis(ax, 40)
+    style = {"fontsize": 8, "color": "#333333", "va": "top", "transform": transform}
+    ax.text(0.0, 0.0, f"\u2190 favours {left}", ha="left", **style)
+    ax.text(1.0, 0.0, f"favours {right} \u2192", ha="right", **style)
+
+
+def _legend_below(ax, points: float = 54, ncol: int = 4) -> None:
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=_below_axis(ax, points),
+        ncol=ncol,
+        frameon=False,
+        fontsize=7.5,
+        handlelength=1.6,
     )
 
 
@@ -181,9 +189,7 @@ def forest_plot(
             )
         _favours(ax, higher_is_better, treatment, control)
         ax.set_title(f"{title}\nheterogeneity prior: {prior_label}", loc="left")
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=4, frameon=False, fontsize=7.5
-        )
+        _legend_below(ax)
         return fig
 
 
@@ -197,7 +203,12 @@ def prior_sensitivity_plot(
     """Pooled OR, prediction interval and tau under each heterogeneity prior."""
     with plt.rc_context(STYLE):
         fig, (ax, ax_tau) = plt.subplots(
-            1, 2, figsize=(7.5, 1.0 + 0.5 * len(summaries)), width_ratios=[2.2, 1], sharey=True
+            1,
+            2,
+            figsize=(7.5, 1.3 + 0.55 * len(summaries)),
+            width_ratios=[2.4, 1],
+            sharey=True,
+            gridspec_kw={"wspace": 0.08},
         )
         names = list(summaries)
         ys = np.arange(len(names), 0, -1)
@@ -230,17 +241,17 @@ def prior_sensitivity_plot(
             ax,
             min([*finite, 0.5]) / 1.3,
             max([*finite, 2]) * 1.3,
-            f"Odds ratio of {event}, log scale",
+            textwrap.fill(f"Odds ratio of {event} (log scale)", 48),
         )
         ax.set_yticks(ys)
-        ax.set_yticklabels(names)
+        ax.set_yticklabels([textwrap.fill(name, 34) for name in names])
         ax.tick_params(axis="y", length=0)
         ax.set_ylim(0.4, len(names) + 0.6)
-        ax_tau.set_xlabel("tau (between-trial SD of log OR)")
+        ax_tau.set_xlabel("\u03c4 (between-trial SD\nof the log OR)")
         ax_tau.set_xlim(left=0)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.7, -0.25), ncol=2, frameon=False, fontsize=7.5
-        )
+        ax_tau.spines["left"].set_visible(False)
+        ax_tau.tick_params(axis="y", length=0)
+        _legend_below(ax, points=44, ncol=2)
         fig.suptitle(
             f"{title}: sensitivity to the heterogeneity prior", x=0.02, ha="left", fontsize=10
         )
@@ -302,11 +313,29 @@ def tipping_curve(
             ax.fill_between(x, curve["or_lower"], curve["or_upper"], color=colour, alpha=0.15)
         ax.set_yscale("log")
         ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_xscale("symlog", linthresh=0.1)
+        ax.set_xscale("symlog", linthresh=0.1, linscale=0.5)
+        x_max = max(float(c["imor_methadone"].max()) for c in curves.values())
+        ax.set_xlim(0, x_max)
+        ticks = [t for t in (0, 0.1, 0.25, 0.5, 1, 2, 4, 10) if t <= x_max]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        # Intervals reaching far below 1 carry no information beyond "includes 1": clip.
+        lower = min(float(c["or_lower"].min()) for c in curves.values())
+        if lower < 1e-3:
+            ax.set_ylim(bottom=1e-3)
+            ax.text(
+                0.01,
+                0.01,
+                "intervals clipped at 0.001",
+                transform=ax.transAxes,
+                fontsize=7,
+                color="#555555",
+            )
         ax.set_xlabel(x_label)
         ax.set_ylabel("RIOTT odds ratio of response, log scale")
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.legend(frameon=False, fontsize=7.5)
+        ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.set_title(title, loc="left")
         return fig
 

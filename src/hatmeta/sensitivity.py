@@ -204,6 +204,21 @@ def _centre_spread(frame: pd.DataFrame) -> tuple[float, float]:
     return float(by_quantity["log_or_centre"]), float(by_quantity["log_or_spread"])
 
 
+def pooled_with_riott(base: BaseDraws, scenario: pd.DataFrame) -> dict[str, float]:
+    """The pooled result with RIOTT's evidence from one scenario (a ``scenario_frame``)."""
+    return reweight(base, *_centre_spread(scenario))
+
+
+def load_base(path, config: Mapping[str, Any]) -> BaseDraws:
+    """The saved RIOTT-free base posterior (``results/sensitivity/base_posterior.nc``)."""
+    import xarray as xr
+
+    tree = xr.open_datatree(path, engine="h5netcdf")
+    analysis = config["riott"]["tipping"]["analysis"]
+    outcome = config["outcomes"][config["analyses"][analysis]["outcome"]]
+    return BaseDraws.from_tree(tree, config["riott"]["trial"], outcome["higher_is_better"])
+
+
 def run(
     config: Mapping[str, Any],
     table: pd.DataFrame,
@@ -218,7 +233,7 @@ def run(
     outcome = config["outcomes"][config["analyses"][analysis]["outcome"]]
     tree, diagnostics = fit_base(config, table, riott["trial"], base_draws)
     base = BaseDraws.from_tree(tree, riott["trial"], outcome["higher_is_better"])
-    pooled = {name: reweight(base, *_centre_spread(frame)) for name, frame in scenarios.items()}
+    pooled = {name: pooled_with_riott(base, frame) for name, frame in scenarios.items()}
     table_rows = [scenario_row(name, scenarios[name], pooled[name]) for name in scenarios]
     weighted_grids = {}
     for heroin, grid in grids.items():

@@ -54,6 +54,7 @@ rule riott_pooled:
         ),
         sentence="results/sensitivity/tipping/tipping_sentence.txt",
         diagnostics="results/sensitivity/base_diagnostics.json",
+        base="results/sensitivity/base_posterior.nc",
     params:
         model_config=model_config(),
         riott=config["riott"],

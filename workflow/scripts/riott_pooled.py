@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from hatmeta import sensitivity
+from hatmeta.fitting import save_posterior
 from hatmeta.io import write_csv, write_json, write_with
 from hatmeta.logs import logged
 from hatmeta.tables import read_analysis_table
@@ -31,4 +32,5 @@ with logged(snakemake.log[0], "riott_pooled") as log:
     write_csv(result["points"], snakemake.output.points)
     write_with(snakemake.output.sentence, lambda tmp: tmp.write_text(result["sentence"] + "\n"))
     write_json(result["diagnostics"], snakemake.output.diagnostics)
+    write_with(snakemake.output.base, lambda tmp: save_posterior(result["base"], tmp))
     log.info("%s", result["sentence"])

@@ -1,0 +1,431 @@
+"""The HTML report: context from synthetic results, rendering, HTML structure, a browser check.
+
+No sampling: every test writes small result files to ``tmp_path`` in the workflow's layout.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hatmeta import report
+from hatmeta.config import primary_prior
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2213bc60000000049454e44ae426082"
+)
+
+
+def _summary(or_median: float, trials: list[str]) -> pd.DataFrame:
+    rows = [
+        ("OR", or_median, or_median / 2, or_median * 2, or_median, "ratio", ""),
+        ("log_OR", np.log(or_median), -0.1, 1.5, np.log(or_median), "log ratio", ""),
+        ("OR_predictive", or_median, 0.5, 20.0, or_median, "ratio", "new trial"),
+        ("tau", 0.4, 0.02, 1.1, 0.45, "sd of log OR", ""),
+        ("RR", 1.5, 1.1, 2.0, 1.5, "ratio", ""),
+        ("RD", 0.2, 0.05, 0.35, 0.2, "difference", ""),
+        ("p_control", 0.4, 0.35, 0.45, 0.4, "risk", ""),
+        ("p_treatment", 0.6, 0.5, 0.7, 0.6, "risk", ""),
+        ("P(OR>1)", None, None, None, 0.987, "probability", "OR > 1"),
+        ("P(benefit)", None, None, None, 0.987, "probability", "OR > 1"),
+        ("P(clinically relevant benefit)", None, None, None, 0.9, "probability", "OR > 1.5"),
+    ]
+    for t in trials:
+        rows.append((f"OR_shrunken[{t}]", 2.0, 1.0, 4.0, 2.1, "ratio", ""))
+        rows.append((f"OR_observed[{t}]", 2.5, 1.0, 6.0, None, "ratio", "observed"))
+    return pd.DataFrame(
+        rows, columns=["quantity", "median", "lower", "upper", "mean", "scale", "note"]
+    )
+
+
+def _trials(trials: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "trial": trials,
+            "label": [f"Country {t}" for t in trials],
+            "measure": "m",
+            "definition": "definition",
+            "status_treatment": "reported",
+            "status_control": "reported",
+            "events_treatment": 30,
+            "total_treatment": 50,
+            "events_control": 20,
+            "total_control": 50,
+            "arm_control": "OMMT",
+        }
+    )
+
+
+def write_fit(directory: Path, or_median: float | None, trials: list[str], status="passed"):
+    directory.mkdir(parents=True, exist_ok=True)
+    if or_median is None:
+        pd.DataFrame([{"quantity": "status", "note": "no data"}]).to_csv(
+            directory / "summary.csv", index=False
+        )
+        _trials([]).to_csv(directory / "trials.csv", index=False)
+        pd.DataFrame(columns=["left_out"]).to_csv(directory / "loo.csv", index=False)
+        (directory / "diagnostics.json").write_text(json.dumps({"status": "no data"}))
+        return
+    _summary(or_median, trials).to_csv(directory / "summary.csv", index=False)
+    _trials(trials).to_csv(directory / "trials.csv", index=False)
+    pd.DataFrame(
+        {
+            "left_out": trials,
+            "n_included": len(trials) - 1,
+            "OR_median": 2.0,
+            "OR_lower": 1.0,
+            "OR_upper": 4.0,
+            "tau_median": 0.3,
+            "P(OR>1)": 0.97,
+            "failures": "",
+        }
+    ).to_csv(directory / "loo.csv", index=False)
+    diagnostics = {
+        "status": status,
+        "max_r_hat": 1.003 if status == "passed" else 1.05,
+        "min_ess_bulk": 1500.2,
+        "min_ess_tail": 1700.9,
+        "divergences": 0 if status == "passed" else 7,
+        "failures": [] if status == "passed" else ["7 divergences > 0"],
+    }
+    (directory / "diagnostics.json").write_text(json.dumps(diagnostics))
+
+
+@pytest.fixture
+def small_config(project_config) -> dict:
+    """The project's config, cut to two analyses (one without data under reported_only)."""
+    config = copy.deepcopy(project_config)
+    config["analyses"] = {k: config["analyses"][k] for k in ("illicit_heroin", "mortality")}
+    return config
+
+
+@pytest.fixture
+def results(tmp_path, small_config) -> Path:
+    root = tmp_path / "results"
+    trials = ["CH1998", "DE2007", "EN2010"]
+    for evidence in small_config["evidence"]["run"]:
+        for analysis in small_config["analyses"]:
+            for prior in small_config["priors"]["heterogeneity"]:
+                directory = root / "fits" / evidence / analysis / prior
+                no_data = analysis == "mortality" and evidence == "reported_only"
+                or_median = None if no_data else (3.1234 if analysis == "illicit_heroin" else 0.5)
+                write_fit(directory, or_median, trials)
+            figures = root / "figures" / evidence
+            figures.mkdir(parents=True, exist_ok=True)
+            for kind in ("forest", "prior_sensitivity"):
+                (figures / f"{kind}_{analysis}.png").write_bytes(PNG_1PX)
+    (root / "data").mkdir(parents=True)
+    pd.DataFrame(
+        [
+            {
+                "line": 2,
+                "trial": "CH1998",
+                "arm": "SIH",
+                "outcome": "retention",
+                "measure": "m",
+                "timepoint": "12m",
+                "events": 20,
+                "total": 27,
+                "percent_reported": "",
+                "status": "reported",
+                "source": "PER98",
+                "location": "abstract",
+                "citation": "Perneger TV et al. BMJ 1998",
+                "derivation": "",
+                "used_in": "all/x",
+            },
+        ]
+    ).to_csv(root / "data" / "audit.csv", index=False)
+    (root / "classical").mkdir()
+    pd.DataFrame(
+        [
+            {
+                "source": "COCH11",
+                "outcome": "retention",
+                "statistic": "risk ratio",
+                "published_estimate": 1.44,
+                "published_lower": 1.19,
+                "published_upper": 1.75,
+                "published_n_studies": 4,
+                "published_n_participants": 1388,
+                "analysis": "retention_all",
+                "n_trials": 4,
+                "n_participants": 1388,
+                "dl_rr": 1.45373,
+                "dl_rr_lower": 1.2,
+                "dl_rr_upper": 1.7,
+                "explanation": "Same 4 trials; reproduced within rounding.",
+            }
+        ]
+    ).to_csv(root / "classical" / "published_comparison.csv", index=False)
+    return root
+
+
+def context_for(config, results, **kwargs):
+    return report.build_context(
+        config,
+        results,
+        provenance_info={"date": "2026-01-01", "git": "abc123", "software": {"pymc": "6"}},
+        with_rank_plots=False,
+        **kwargs,
+    )
+
+
+# --- (a) the context builder -------------------------------------------------------------
+
+
+def test_summary_of_findings_uses_primary_prior_and_every_evidence_set(small_config, results):
+    sof = report.summary_of_findings(small_config, results)
+    assert list(sof["evidence"].unique()) == small_config["evidence"]["run"]
+    assert set(sof["prior"]) == {primary_prior(small_config, a) for a in small_config["analyses"]}
+    heroin = sof[(sof["analysis"] == "illicit_heroin") & (sof["evidence"] == "all")].iloc[0]
+    assert heroin["or_median"] == pytest.approx(3.1234)
+    assert heroin["n_trials"] == 3 and heroin["n_participants"] == 300
+
+
+def test_changing_a_summary_number_changes_the_html(small_config, results):
+    html = report.render(context_for(small_config, results))
+    assert "3.12" in html and "3.56" not in html
+    prior = primary_prior(small_config, "illicit_heroin")
+    path = results / "fits" / "all" / "illicit_heroin" / prior / "summary.csv"
+    summary = pd.read_csv(path)
+    summary.loc[summary["quantity"] == "OR", "median"] = 3.5555
+    summary.to_csv(path, index=False)
+    changed = report.render(context_for(small_config, results))
+    assert "3.56" in changed
+
+
+def test_plain_language_paragraph_uses_the_numbers(small_config, results):
+    context = context_for(small_config, results)
+    text = " ".join(context["plain_language"])
+    assert "3 trials, 300 participants" in text
+    assert "3.12, 1.56 to 6.25" in text  # OR and its interval from summary.csv
+    assert "about 20 more people per 100" in text  # RD 0.2
+    assert "99%" in text  # P(benefit) 0.987
+    html = report.render(context)
+    plain = html[html.index('id="plain-language"') :]
+    assert "3.12, 1.56 to 6.25" in plain[: plain.index("</div>")]
+
+
+def test_no_data_fit_is_reported_as_such(small_config, results):
+    context = context_for(small_config, results)
+    mortality = next(r for r in context["sof"] if r["analysis"] == "mortality")
+    assert [r["status"] for r in mortality["results"]] == ["passed", "no data"]
+    assert "no pooled estimate" not in " ".join(context["plain_language"])  # main set has data
+
+
+def test_missing_sensitivity_files_give_a_not_run_section(small_config, results):
+    context = context_for(small_config, results)
+    assert context["sensitivity"]["run"] is False
+    html = report.render(context)
+    section = html[html.index('<section id="riott">') :]
+    section = section[: section.index("</section>")]
+    assert "Not run." in section and "results" in section
+
+
+def test_sensitivity_files_are_shown_when_present(small_config, results):
+    (results / "sensitivity" / "tipping").mkdir(parents=True)
+    pd.DataFrame(
+        [
+            {
+                "scenario": "missing_at_random",
+                "imor_heroin": 1,
+                "imor_methadone": 1,
+                "or_median": 4.321,
+                "or_lower": 1.5,
+                "or_upper": 12.0,
+                "p_or_above_1": 0.991,
+            }
+        ]
+    ).to_csv(results / "sensitivity" / "scenarios.csv", index=False)
+    (results / "sensitivity" / "tipping" / "tipping_sentence.txt").write_text(
+        "The conclusion tips when IMOR exceeds 2.5.\n"
+    )
+    (results / "figures" / "sensitivity").mkdir(parents=True)
+    (results / "figures" / "sensitivity" / "tipping_curve.png").write_bytes(PNG_1PX)
+    html = report.render(context_for(small_config, results))
+    section = html[html.index('<section id="riott">') :]
+    assert "Not run." not in section[: section.index("</section>")]
+    assert "4.32" in section and "99%" in section and "tips when IMOR exceeds 2.5" in section
+    assert "data:image/png;base64," in section
+
+
+def test_flagged_fits_are_marked(small_config, results):
+    prior = primary_prior(small_config, "illicit_heroin")
+    write_fit(
+        results / "fits" / "all" / "illicit_heroin" / prior,
+        3.1234,
+        ["CH1998", "DE2007", "EN2010"],
+        status="flagged",
+    )
+    context = context_for(small_config, results)
+    assert context["n_flagged"] == 1
+    html = report.render(context)
+    assert "FLAGGED" in html and 'class="flagged"' in html
+    assert "7 divergences" in html
+
+
+def test_methods_follow_the_config(small_config, results):
+    html = report.render(context_for(small_config, results))
+    assert "target acceptance 0.999" in html
+    changed = copy.deepcopy(small_config)
+    changed["sampler"]["target_accept"] = 0.95
+    changed["diagnostics"]["r_hat_max"] = 1.05
+    html = report.render(context_for(changed, results))
+    assert "target acceptance 0.95" in html and "at most 1.05" in html
+    assert "Turner 2015" in html  # the Turner prior resolved per analysis
+    assert "Assumptions, each a config setting" in html  # from hatmeta.missing's docstring
+
+
+def test_context_names_missing_results(small_config, tmp_path):
+    with pytest.raises(FileNotFoundError, match="run `snakemake --cores 4` first"):
+        report.summary_of_findings(small_config, tmp_path / "nowhere")
+
+
+def test_provenance_checksums_and_versions(project_config):
+    info = report.provenance(project_config, repo=Path(__file__).resolve().parents[1])
+    assert set(info["software"]) >= {
+        "python",
+        "snakemake",
+        "pymc",
+        "arviz",
+        "nutpie",
+        "numpy",
+        "pandas",
+        "statsmodels",
+    }
+    assert re.fullmatch(r"[0-9a-f]{64}", info["data_files"]["extraction"]["sha256"])
+    assert info["git"]
+
+
+def test_git_describe_outside_a_repository(tmp_path):
+    assert report.git_describe(tmp_path) == "unknown"
+
+
+def test_docstring_blocks_keep_literal_blocks_and_items():
+    blocks = report.docstring_blocks(
+        "Title line.\n\nThe model\n---------\nCode follows::\n\n    x = 1\n    y = 2\n\n"
+        "1. first item\n   continued\n2. second\n"
+    )
+    kinds = [b["kind"] for b in blocks]
+    assert kinds == ["p", "h", "p", "pre", "li", "li"]
+    assert blocks[3]["text"] == "x = 1\ny = 2"
+    assert blocks[4]["text"] == "first item continued"
+
+
+# --- (b) HTML validity ----------------------------------------------------------------------
+
+
+class Structure(HTMLParser):
+    VOID = frozenset({"meta", "img", "br", "hr", "link", "input", "col", "wbr", "source"})
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.counts: dict[str, int] = {}
+        self.ids: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.counts[tag] = self.counts.get(tag, 0) + 1
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        for name in ("src", "href"):
+            value = attrs.get(name)
+            if value is not None and not value.startswith(("#", "data:")):
+                self.external.append(f"<{tag} {name}={value[:60]}>")
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+            if tag in self.stack:
+                while self.stack.pop() != tag:
+                    pass
+        else:
+            self.stack.pop()
+
+
+def test_html_structure(small_config, results):
+    html = report.render(context_for(small_config, results))
+    parser = Structure()
+    parser.feed(html)
+    parser.close()
+    assert html.startswith("<!DOCTYPE html>")
+    assert parser.errors == [] and parser.stack == []
+    assert parser.counts["h1"] == 1
+    for section in (
+        "summary",
+        "methods",
+        "results",
+        "published",
+        "riott",
+        "diagnostics",
+        "provenance",
+        "appendix-rank",
+    ):
+        assert section in parser.ids
+    assert len(parser.ids) == len(set(parser.ids)), "duplicate ids"
+    assert parser.external == []
+    assert "@media print" in html and "<script" not in html and "@import" not in html
+    for anchor in re.findall(r'href="#([^"]+)"', html):
+        assert anchor in parser.ids
+
+
+# --- (c) a headless browser renders it --------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="chromium not installed (apt-get install -y chromium); browser screenshot skipped",
+)
+def test_report_renders_in_a_headless_browser(small_config, results, tmp_path):
+    from PIL import Image
+
+    page = tmp_path / "report.html"
+    report.write_report(context_for(small_config, results), page)
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.exists(), "chromium wrote no screenshot"
+    image = Image.open(shot)
+    assert image.size == (1280, 2000)
+    pixels = np.asarray(image.convert("L"), dtype=float)
+    assert pixels.std() > 10, "screenshot is blank"
+    # The page has text near the top (the title) and is not an error page.
+    assert pixels[:150].min() < 100

@@ -1,0 +1,214 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Model checks for one analysis
+#
+# Prior and posterior predictive checks, rank plots and shrinkage for one analysis under one
+# heterogeneity prior, on the fit the workflow saved (`results/fits/...`). The model is the
+# workflow's own (`hatmeta.fitting.ModelRunner(...).model`), with the analysis's data and prior
+# swapped in. Run `snakemake --cores 4` first.
+
+# %% tags=["parameters"]
+config_file = "config/config.yaml"  # relative to the project root; the workflow passes its own
+analysis = "illicit_heroin"
+prior = None  # None: the analysis's primary prior from the config
+evidence = None  # None: the main evidence set (first of evidence: run)
+predictive_draws = 1000
+
+# %%
+import arviz_plots as azp
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pymc as pm
+import xarray as xr
+
+from hatmeta import config as hatconfig
+from hatmeta.config import primary_prior
+from hatmeta.fitting import FitData, ModelRunner
+from hatmeta.modelling import heterogeneity_prior, included_arms
+from hatmeta.report import project_root, require
+from hatmeta.tables import read_analysis_table
+
+ROOT = project_root()
+config = hatconfig.load(ROOT / config_file)
+prior = prior or primary_prior(config, analysis)
+evidence = evidence or config["evidence"]["run"][0]
+fit = f"results/fits/{evidence}/{analysis}/{prior}"
+table_path, posterior_path, summary_path, diagnostics_path = require(
+    ROOT,
+    f"results/data/analyses/{evidence}/{analysis}.csv",
+    f"{fit}/posterior.nc",
+    f"{fit}/summary.csv",
+    f"{fit}/diagnostics.json",
+)
+tree = xr.open_datatree(posterior_path, engine="h5netcdf")
+if "posterior" not in tree.children:
+    raise SystemExit(f"{fit}: no trial with data in this analysis, nothing to check")
+summary = pd.read_csv(summary_path).set_index("quantity")
+print(f"{analysis} / {evidence} / {prior}: {tree.attrs.get('prior_label')}")
+print(diagnostics_path.read_text())
+
+# %% [markdown]
+# ## The model with this analysis's data and prior
+
+# %%
+arms = included_arms(read_analysis_table(table_path))
+data = FitData.from_arms(arms, arms["trial"].nunique())
+runner = ModelRunner(
+    data.n_slots,
+    effect_sd=config["priors"]["effect_sd"],
+    baseline_sd=config["priors"]["baseline_sd"],
+)
+model = runner.model
+with model:
+    pm.set_data(runner.data_arrays(data, heterogeneity_prior(config, prior, analysis)))
+trials = list(data.trials)
+observed = pd.DataFrame(
+    {"trial": trials, "y_treatment": data.y_treatment, "n_treatment": data.n_treatment,
+     "y_control": data.y_control, "n_control": data.n_control}
+)
+observed
+
+# %% [markdown]
+# ## Prior predictive check
+# Event proportions the priors allow before seeing data: they should cover the plausible range
+# (anything from 0 to 1 is fine for weakly informative priors) without piling up at 0 and 1.
+
+# %%
+with model:
+    prior_pred = pm.sample_prior_predictive(draws=predictive_draws, random_seed=1)
+
+
+def proportions(group, arm, n):
+    return (group[f"obs_{arm}"] / xr.DataArray(n, dims="trial")).stack(s=("chain", "draw"))
+
+
+fig, axes = plt.subplots(1, len(trials), figsize=(3 * len(trials), 2.6), sharey=True,
+                         squeeze=False)
+for i, (ax, trial) in enumerate(zip(axes[0], trials, strict=True)):
+    for arm, n, colour in (("control", data.n_control, "#555555"),
+                           ("treatment", data.n_treatment, "#1f5fa8")):
+        values = proportions(prior_pred["prior_predictive"], arm, n).isel(trial=i)
+        ax.hist(values, bins=30, range=(0, 1), alpha=0.5, color=colour, label=arm)
+        ax.axvline(observed.iloc[i][f"y_{arm}"] / n[i], color=colour, lw=2)
+    ax.set_title(trial)
+    ax.set_xlabel("event proportion")
+axes[0][0].legend(frameon=False)
+fig.suptitle("Prior predictive event proportions (lines: observed)", x=0.01, ha="left")
+plt.tight_layout()
+
+# %%
+prior_or = np.exp(prior_pred["prior"]["d"].values.ravel())
+print("prior 95% interval of the pooled OR:", np.percentile(prior_or, [2.5, 97.5]).round(3))
+print("prior median of tau:", float(prior_pred["prior"]["tau"].median()))
+
+# %% [markdown]
+# ## Posterior predictive check
+# Replicated event counts from the saved posterior against the observed counts: the observed
+# count should sit inside its trial's predictive interval (p-values near 0 or 1 flag a misfit).
+
+# %%
+posterior = tree["posterior"].to_dataset().assign_coords(trial=list(model.coords["trial"]))
+thin = max(1, posterior.sizes["draw"] * posterior.sizes["chain"] // predictive_draws)
+posterior = posterior.isel(draw=slice(None, None, thin))
+with model:
+    post_pred = pm.sample_posterior_predictive(
+        posterior, var_names=["obs_control", "obs_treatment"], random_seed=2
+    )
+rows = []
+for arm in ("control", "treatment"):
+    draws = post_pred["posterior_predictive"][f"obs_{arm}"].stack(s=("chain", "draw"))
+    for i, trial in enumerate(trials):
+        y = observed.iloc[i][f"y_{arm}"]
+        values = draws.isel(trial=i).values
+        rows.append({
+            "trial": trial, "arm": arm, "observed": y,
+            "predictive median": np.median(values),
+            "95% interval": "{:.0f} to {:.0f}".format(*np.percentile(values, [2.5, 97.5])),
+            "P(replicated <= observed)": np.mean(values <= y).round(3),
+        })
+ppc = pd.DataFrame(rows)
+ppc
+
+# %%
+fig, axes = plt.subplots(2, len(trials), figsize=(3 * len(trials), 4.4), squeeze=False)
+for row, arm in enumerate(("control", "treatment")):
+    draws = post_pred["posterior_predictive"][f"obs_{arm}"].stack(s=("chain", "draw"))
+    for i, trial in enumerate(trials):
+        ax = axes[row][i]
+        ax.hist(draws.isel(trial=i).values, bins=30, color="#9ecae1")
+        ax.axvline(observed.iloc[i][f"y_{arm}"], color="#b2182b", lw=2)
+        ax.set_title(f"{trial}, {arm}", fontsize=9)
+fig.suptitle("Posterior predictive counts (red: observed)", x=0.01, ha="left")
+plt.tight_layout()
+
+# %% [markdown]
+# ## Rank plots
+# Fractional-rank Δ-ECDF per chain (arviz-plots); chains that sample the same posterior stay
+# near zero. Highlighted points contribute most to a departure from uniformity.
+
+# %%
+azp.plot_rank(tree, var_names=["d", "tau"], backend="matplotlib")
+
+# %%
+azp.plot_rank(tree, var_names=["delta"], backend="matplotlib")
+
+# %% [markdown]
+# ## Shrinkage
+# Observed trial odds ratios (with 95% confidence intervals) and the model's shrunken trial
+# odds ratios (95% credible intervals): small or extreme trials move most towards the pooled OR.
+
+# %%
+shrinkage = pd.DataFrame(
+    {
+        "observed OR": [summary.at[f"OR_observed[{t}]", "median"] for t in trials],
+        "observed lower": [summary.at[f"OR_observed[{t}]", "lower"] for t in trials],
+        "observed upper": [summary.at[f"OR_observed[{t}]", "upper"] for t in trials],
+        "shrunken OR": [summary.at[f"OR_shrunken[{t}]", "median"] for t in trials],
+        "shrunken lower": [summary.at[f"OR_shrunken[{t}]", "lower"] for t in trials],
+        "shrunken upper": [summary.at[f"OR_shrunken[{t}]", "upper"] for t in trials],
+    },
+    index=trials,
+)
+shrinkage["moved towards pooled (log scale)"] = (
+    np.abs(np.log(shrinkage["observed OR"]) - np.log(summary.at["OR", "median"]))
+    - np.abs(np.log(shrinkage["shrunken OR"]) - np.log(summary.at["OR", "median"]))
+).round(3)
+shrinkage.round(3)
+
+# %%
+fig, ax = plt.subplots(figsize=(6, 0.6 * len(trials) + 1.4))
+y = np.arange(len(trials))[::-1]
+ax.errorbar(shrinkage["observed OR"], y + 0.12,
+            xerr=[shrinkage["observed OR"] - shrinkage["observed lower"],
+                  shrinkage["observed upper"] - shrinkage["observed OR"]],
+            fmt="s", color="#555555", label="observed (95% CI)")
+ax.errorbar(shrinkage["shrunken OR"], y - 0.12,
+            xerr=[shrinkage["shrunken OR"] - shrinkage["shrunken lower"],
+                  shrinkage["shrunken upper"] - shrinkage["shrunken OR"]],
+            fmt="o", color="#1f5fa8", label="shrunken (95% CrI)")
+for i in range(len(trials)):
+    ax.annotate("", xy=(shrinkage["shrunken OR"].iloc[i], y[i] - 0.12),
+                xytext=(shrinkage["observed OR"].iloc[i], y[i] + 0.12),
+                arrowprops={"arrowstyle": "->", "color": "#999999"})
+ax.axvline(summary.at["OR", "median"], color="#b2182b", ls="--", label="pooled OR")
+ax.axvline(1, color="black", lw=0.8)
+ax.set_xscale("log")
+ax.set_yticks(y)
+ax.set_yticklabels(trials)
+ax.set_xlabel("odds ratio (log scale)")
+ax.legend(frameon=False, fontsize=8, loc="best")
+ax.set_title(f"Shrinkage: {analysis}, prior {prior}", loc="left")
+plt.tight_layout()
