@@ -266,6 +266,7 @@ def run(
         "points": points,
         "sentence": sentence,
         "diagnostics": diagnostics,
+        "base": tree,
     }
 
 
