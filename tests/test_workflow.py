@@ -204,3 +204,20 @@ def test_failing_fit_is_flagged_when_config_says_so(tmp_path):
     diagnostics = json.loads((workdir / target).read_text())
     assert diagnostics["status"] == "flagged"
     assert any("ess_bulk" in failure for failure in diagnostics["failures"])
+
+
+@pytest.mark.workflow
+def test_report_notebooks_and_snakemake_report_archive(small_run):
+    import pandas as pd
+
+    results = small_run / "results"
+    html = (results / "report/report.html").read_text()
+    summary = pd.read_csv(results / "fits/all/retention/half_normal_0.5/summary.csv")
+    pooled_or = summary.set_index("quantity").at["OR", "median"]
+    assert f"{pooled_or:.2f}" in html
+    for notebook in ("extraction_audit", "model_checks", "riott_sensitivity"):
+        assert (results / f"notebooks/{notebook}.ipynb").stat().st_size > 0
+        assert (results / f"notebooks/{notebook}.html").stat().st_size > 0
+    archive = small_run / "workflow-report.zip"
+    snakemake("--configfile", "config.yaml", "--report", str(archive), cwd=small_run)
+    assert archive.stat().st_size > 100_000
