@@ -31,15 +31,16 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 def snakemake(workdir: Path, targets: list[str], cores: int) -> float:
     start = time.perf_counter()
     subprocess.run(
+        # Targets first: --quiet takes a list and would swallow them.
         [
             SNAKEMAKE,
             "-s",
             str(ROOT / "Snakefile"),
+            *targets,
             "--cores",
             str(cores),
             "--quiet",
             "all",
-            *targets,
         ],
         cwd=workdir,
         check=True,
