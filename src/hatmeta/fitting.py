@@ -947,10 +947,10 @@ def save_posterior(tree: xr.DataTree, path: str | Path) -> None:
 
 
 def save_summary(summary: pd.DataFrame, path: str | Path) -> None:
-    """Write a summary table as CSV with a fixed float format (stable diffs)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    summary.to_csv(path, index=False, float_format="%.6g", lineterminator="\n")
+    """Write a summary table as CSV with a fixed float format (stable diffs), atomically."""
+    from hatmeta.io import write_csv
+
+    write_csv(summary, path)
 
 
 def _rounded(value: Any, digits: int) -> Any:
@@ -974,7 +974,7 @@ def save_diagnostics(diag: Mapping[str, Any], path: str | Path, digits: int = 6)
 
     Non-finite values are written as ``null``.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from hatmeta.io import write_with
+
     text = json.dumps(_rounded(dict(diag), digits), sort_keys=True, indent=2)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_with(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))

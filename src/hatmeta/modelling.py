@@ -31,6 +31,7 @@ from hatmeta.fitting import (
     check_diagnostics,
     compute_diagnostics,
     fit_leave_one_out,
+    save_diagnostics,
     save_posterior,
     summarise,
 )
@@ -243,22 +244,9 @@ def write_fit(result: Mapping[str, Any], directory: str | Path) -> None:
         save_posterior(empty, directory / "posterior.nc")
         return
     write_csv(result["summary"], directory / "summary.csv")
-    write_json(_json_safe(result["diagnostics"]), directory / "diagnostics.json")
+    save_diagnostics(result["diagnostics"], directory / "diagnostics.json")
     write_csv(result["loo"], directory / "loo.csv")
     save_posterior(result["tree"], directory / "posterior.nc")
-
-
-def _json_safe(value: Any) -> Any:
-    """Round floats (byte-stable reruns) and turn NaN into null."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return float(f"{float(value):.6g}") if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def run_prior(
