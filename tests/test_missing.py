@@ -105,3 +105,16 @@ def test_tipping_grid_shape_and_monotone_in_imor():
     assert len(grid) == 9
     for _, rows in grid.groupby("missing_share_methadone"):
         assert rows.sort_values("imor_methadone")["log_or_centre"].is_monotonic_decreasing
+
+
+def test_patient_level_imor_cross_check():
+    retained = {"treatment": {"events": 38, "total": 43}, "control": {"events": 29, "total": 42}}
+    table = missing.patient_level_table(PUBLISHED, retained, [0.0, 1.0, np.inf])
+    primary = table.iloc[0]
+    # IMOR 0: leavers are non-responders, which reproduces the published proportions
+    assert primary["p_heroin"] == pytest.approx(31 / 43)
+    assert primary["p_methadone"] == pytest.approx(11 / 42)
+    assert primary["or"] == pytest.approx((31 / 12) / (11 / 31))
+    # leavers responding like stayers, then all responding, shrink the oral-methadone deficit
+    assert table["or"].is_monotonic_decreasing
+    assert table.iloc[-1]["p_methadone"] == pytest.approx((11 + 13) / 42)

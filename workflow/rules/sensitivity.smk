@@ -37,6 +37,7 @@ rule riott_pooled:
         scenarios=expand("results/sensitivity/{scenario}/riott.csv", scenario=SCENARIOS),
         grids=expand("results/sensitivity/tipping/{heroin}/riott_grid.csv", heroin=HEROIN),
         table=riott_pooled_table(),
+        harmonised="results/data/harmonised.csv",
     output:
         pooled=expand("results/sensitivity/{scenario}/pooled.json", scenario=SCENARIOS),
         scenarios=report(
@@ -55,6 +56,12 @@ rule riott_pooled:
         sentence="results/sensitivity/tipping/tipping_sentence.txt",
         diagnostics="results/sensitivity/base_diagnostics.json",
         base="results/sensitivity/base_posterior.nc",
+        patient_level=report(
+            "results/sensitivity/patient_level_imor.csv",
+            caption="../report/patient_level_imor.rst",
+            category="RIOTT sensitivity",
+            labels={"table": "patient-level IMOR cross-check"},
+        ),
     params:
         model_config=model_config(),
         riott=config["riott"],

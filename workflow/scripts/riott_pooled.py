@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hatmeta import sensitivity
+from hatmeta import missing, sensitivity
 from hatmeta.fitting import save_posterior
 from hatmeta.io import write_csv, write_json, write_with
 from hatmeta.logs import logged
@@ -33,4 +33,15 @@ with logged(snakemake.log[0], "riott_pooled") as log:
     write_with(snakemake.output.sentence, lambda tmp: tmp.write_text(result["sentence"] + "\n"))
     write_json(result["diagnostics"], snakemake.output.diagnostics)
     write_with(snakemake.output.base, lambda tmp: save_posterior(result["base"], tmp))
+    harmonised = pd.read_csv(snakemake.input.harmonised)
+    published = missing.published_counts(
+        harmonised, riott["trial"], riott["measure"], riott["arms"]
+    )
+    retained = missing.published_counts(
+        harmonised, riott["trial"], riott["retention_measure"], riott["arms"]
+    )
+    cross_check = missing.patient_level_table(
+        published, retained, riott["tipping"]["imor_methadone"]
+    )
+    write_csv(cross_check, snakemake.output.patient_level)
     log.info("%s", result["sentence"])
