@@ -158,7 +158,8 @@ class PriorStage:
         self._done: dict[str, dict[str, Any]] = {}
         self.timings: list[dict[str, Any]] = []
 
-    def _gate(self, failures: list[str], where: str) -> None:
+    def check_gate(self, failures: list[str], where: str) -> None:
+        """Raise :class:`ConvergenceError` for failed checks unless the config says flag."""
         if failures and self.settings.on_failure == "stop":
             raise ConvergenceError(where, self.prior, failures)
 
@@ -181,12 +182,12 @@ class PriorStage:
         tree = self.runner.fit(data, prior, self.settings.seed)
         diagnostics = compute_diagnostics(tree)
         failures = check_diagnostics(diagnostics, self.settings.thresholds)
-        self._gate(failures, where)
+        self.check_gate(failures, where)
         loo = fit_leave_one_out(
             self.runner, data, prior, self.settings.seed, thresholds=self.settings.thresholds
         )
         for row in loo.itertuples(index=False):
-            self._gate(
+            self.check_gate(
                 [f for f in row.failures.split("; ") if f], f"{where} without {row.left_out}"
             )
         outcome = self.config["outcomes"][self.config["analyses"][analysis]["outcome"]]

@@ -188,7 +188,7 @@ def fit_base(config: Mapping[str, Any], table: pd.DataFrame, trial: str, draws: 
     tree = stage.runner.fit(data, prior, stage.settings.seed, settings=settings)
     diagnostics = compute_diagnostics(tree)
     failures = check_diagnostics(diagnostics, stage.settings.thresholds)
-    stage._gate(failures, f"{analysis} without {trial} (base of the RIOTT reweighting)")
+    stage.check_gate(failures, f"{analysis} without {trial} (base of the RIOTT reweighting)")
     diagnostics |= {
         "status": "flagged" if failures else "passed",
         "failures": failures,
