@@ -12,6 +12,7 @@ Three steps, each a pure function of data frames and configuration:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -273,3 +274,14 @@ def read_analysis_table(path) -> pd.DataFrame:
     for column in ("events", "total", "line", "year"):
         table[column] = table[column].astype("Int64")
     return table
+
+
+def analysis_key(path) -> tuple[str, str]:
+    """``(evidence, analysis)`` of a file named like ``.../{evidence}/{analysis}.csv``."""
+    path = Path(path)
+    return path.parent.name, path.stem
+
+
+def read_analysis_tables(paths) -> dict[tuple[str, str], pd.DataFrame]:
+    """Every analysis table of the extract stage, keyed by ``(evidence, analysis)``."""
+    return {analysis_key(path): read_analysis_table(path) for path in paths}

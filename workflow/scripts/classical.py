@@ -1,23 +1,16 @@
 """Snakemake adapter for the classical reproduction (statsmodels MH / DL)."""
 
-from pathlib import Path
-
 import pandas as pd
 
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
 from hatmeta.reproduction import classical_table, published_comparison
-from hatmeta.tables import read_analysis_table
+from hatmeta.tables import analysis_key, read_analysis_tables
 
 with logged(snakemake.log[0], "classical") as log:
-    # Tables follow results/data/analyses/{evidence}/{analysis}.csv
-    tables = {
-        (Path(path).parent.name, Path(path).stem): read_analysis_table(path)
-        for path in snakemake.input.tables
-    }
+    tables = read_analysis_tables(snakemake.input.tables)
     for path in snakemake.output.tables:
-        key = (Path(path).parent.name, Path(path).stem)
-        write_csv(classical_table(tables[key]), path)
+        write_csv(classical_table(tables[analysis_key(path)]), path)
     main = {
         analysis: table
         for (evidence, analysis), table in tables.items()

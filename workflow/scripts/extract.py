@@ -1,10 +1,8 @@
 """Snakemake adapter for the extract stage: read inputs and params, call hatmeta, write."""
 
-from pathlib import Path
-
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
-from hatmeta.tables import build_tables
+from hatmeta.tables import analysis_key, build_tables
 
 with logged(snakemake.log[0], "extract") as log:
     config = {
@@ -18,8 +16,7 @@ with logged(snakemake.log[0], "extract") as log:
     write_csv(tables["harmonised"], snakemake.output.harmonised)
     write_csv(tables["audit"], snakemake.output.audit)
     for path in snakemake.output.analyses:
-        # Outputs follow results/data/analyses/{evidence}/{analysis}.csv
-        evidence, analysis = Path(path).parent.name, Path(path).stem
+        evidence, analysis = analysis_key(path)
         table = tables["analyses"][(evidence, analysis)]
         write_csv(table, path)
         included = table.loc[table["included"], "trial"].nunique()

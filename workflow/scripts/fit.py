@@ -4,17 +4,13 @@ from pathlib import Path
 
 from hatmeta.logs import logged
 from hatmeta.modelling import run_prior
-from hatmeta.tables import read_analysis_table
+from hatmeta.tables import read_analysis_tables
 
 with logged(snakemake.log[0], "fit") as log:
     prior = snakemake.wildcards.prior
     config = dict(snakemake.params.model_config)
     config["priors"] = {**config["priors"], "heterogeneity": {prior: snakemake.params.prior_spec}}
-    # Tables follow results/data/analyses/{evidence}/{analysis}.csv
-    tables = {
-        (Path(path).parent.name, Path(path).stem): read_analysis_table(path)
-        for path in snakemake.input.tables
-    }
+    tables = read_analysis_tables(snakemake.input.tables)
     # Outputs follow results/fits/{evidence}/{analysis}/{prior}/{file}
     root = Path(snakemake.output[0]).parents[3]
     stage = run_prior(config, prior, tables, root)
