@@ -30,6 +30,8 @@ def test_project_config_is_valid_and_gets_defaults():
         "seed": 20261122,
     }
     assert config["diagnostics"]["on_failure"] == "stop"
+    without_batch_size = validate(broken(lambda c: c["riott"]["tipping"].pop("cells_per_job")))
+    assert without_batch_size["riott"]["tipping"]["cells_per_job"] == 100
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,10 @@ def test_project_config_is_valid_and_gets_defaults():
         (
             lambda c: c["analyses"]["retention"].pop("trials"),
             "analyses/retention: 'trials' is a required property",
+        ),
+        (
+            lambda c: c["riott"]["tipping"].update(cells_per_job=0),
+            "riott/tipping/cells_per_job: 0 is less than the minimum of 1",
         ),
     ],
 )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hatmeta import missing
+from hatmeta.grid import read_grid_batches, tipping_batches, tipping_cells
 
 DESIGN = missing.TestingDesign()
 PUBLISHED = {"treatment": {"events": 31, "total": 43}, "control": {"events": 11, "total": 42}}
@@ -91,20 +92,53 @@ def test_same_seed_same_numbers():
     assert first == second
 
 
+SMALL_GRID = {
+    **RIOTT,
+    "draws": 4000,
+    "scenarios": {"mar": {"imor_heroin": 1, "imor_methadone": 1}},
+    "tipping": {
+        "missing_share_methadone": {"from": 0.2, "to": 0.5, "steps": 3},
+        "imor_methadone": [0, 1, 4],
+    },
+}
+
+
 def test_tipping_grid_shape_and_monotone_in_imor():
-    riott = {
-        **RIOTT,
-        "draws": 4000,
-        "scenarios": {"mar": {"imor_heroin": 1, "imor_methadone": 1}},
-        "tipping": {
-            "missing_share_methadone": {"from": 0.2, "to": 0.5, "steps": 3},
-            "imor_methadone": [0, 1, 4],
-        },
-    }
-    grid = missing.tipping_grid(riott, "mar", PUBLISHED, DESIGN, 43)
+    grid = missing.tipping_grid(SMALL_GRID, "mar", PUBLISHED, DESIGN, 43)
     assert len(grid) == 9
     for _, rows in grid.groupby("missing_share_methadone"):
         assert rows.sort_values("imor_methadone")["log_or_centre"].is_monotonic_decreasing
+
+
+def test_tipping_batches_cover_every_cell_once_in_order():
+    cells = tipping_cells(SMALL_GRID["tipping"])
+    assert cells[:4] == [(0.2, 0.0), (0.2, 1.0), (0.2, 4.0), (0.35, 0.0)]
+    batches = tipping_batches(SMALL_GRID["tipping"], cells_per_job=4)
+    assert [len(batch) for batch in batches] == [4, 4, 1]
+    assert [cell for batch in batches for cell in batch] == cells
+    assert tipping_batches(SMALL_GRID["tipping"], cells_per_job=100) == [cells]
+    with pytest.raises(ValueError, match="cells_per_job must be at least 1"):
+        tipping_batches(SMALL_GRID["tipping"], cells_per_job=0)
+
+
+def test_batched_grid_files_join_into_the_unbatched_grid(tmp_path):
+    riott = {**SMALL_GRID, "tipping": {**SMALL_GRID["tipping"]}}
+    riott["tipping"]["missing_share_methadone"] = {"from": 0.2, "to": 0.5, "steps": 4}
+    whole = missing.tipping_grid(riott, "mar", PUBLISHED, DESIGN, 43)
+    batches = tipping_batches(riott["tipping"], cells_per_job=1)
+    assert len(batches) == 12
+    paths = []
+    # Written in reverse, and "cells_10" sorts before "cells_2" as text: the order must come
+    # from the batch number.
+    for index in reversed(range(len(batches))):
+        path = tmp_path / "mar" / f"cells_{index}.csv"
+        path.parent.mkdir(exist_ok=True)
+        batch = missing.tipping_grid(riott, "mar", PUBLISHED, DESIGN, 43, cells=batches[index])
+        batch.to_csv(path, index=False)
+        paths.append(path)
+    joined = read_grid_batches(paths)
+    assert list(joined) == ["mar"]
+    assert joined["mar"].to_csv(index=False) == whole.to_csv(index=False)
 
 
 def test_patient_level_imor_cross_check():

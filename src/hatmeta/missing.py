@@ -58,13 +58,15 @@ why the test-level model is the better fit for RIOTT.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
+
+from hatmeta.grid import tipping_cells
 
 ARMS_DIM = "arm"
 
@@ -446,41 +448,38 @@ def scenario_frame(name: str, result: dict) -> pd.DataFrame:
 
 
 def tipping_grid(
-    riott: dict, heroin_scenario: str, published: dict, design: TestingDesign, excess: float
+    riott: dict,
+    heroin_scenario: str,
+    published: dict,
+    design: TestingDesign,
+    excess: float,
+    cells: Sequence[tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """RIOTT's odds ratio over (oral-methadone missing share, oral-methadone IMOR).
 
-    The heroin arm stays at the named scenario's IMOR and missing share.
+    The heroin arm stays at the named scenario's IMOR and missing share. ``cells`` restricts the
+    grid to one batch (default: every cell of ``riott["tipping"]``).
     """
-    spec = riott["tipping"]
-    shares = np.linspace(
-        spec["missing_share_methadone"]["from"],
-        spec["missing_share_methadone"]["to"],
-        spec["missing_share_methadone"]["steps"],
-    )
+    if cells is None:
+        cells = tipping_cells(riott["tipping"])
     base = riott["scenarios"][heroin_scenario]
     rows = []
-    for share in shares:
-        for imor in spec["imor_methadone"]:
-            scenario = {
-                **base,
-                "missing_share_methadone": float(share),
-                "imor_methadone": float(imor),
+    for share, imor in cells:
+        scenario = {**base, "missing_share_methadone": share, "imor_methadone": imor}
+        summary = run_scenario(riott, scenario, published, design, excess)["summary"]
+        rows.append(
+            {
+                "heroin_scenario": heroin_scenario,
+                "missing_share_methadone": round(share, 6),
+                "imor_methadone": imor,
+                "or_median": summary["odds_ratio"]["median"],
+                "or_lower": summary["odds_ratio"]["lower"],
+                "or_upper": summary["odds_ratio"]["upper"],
+                "p_or_above_1": summary["p_or_above_1"],
+                "log_or_centre": summary["log_or_centre"],
+                "log_or_spread": summary["log_or_spread"],
             }
-            summary = run_scenario(riott, scenario, published, design, excess)["summary"]
-            rows.append(
-                {
-                    "heroin_scenario": heroin_scenario,
-                    "missing_share_methadone": round(float(share), 6),
-                    "imor_methadone": float(imor),
-                    "or_median": summary["odds_ratio"]["median"],
-                    "or_lower": summary["odds_ratio"]["lower"],
-                    "or_upper": summary["odds_ratio"]["upper"],
-                    "p_or_above_1": summary["p_or_above_1"],
-                    "log_or_centre": summary["log_or_centre"],
-                    "log_or_spread": summary["log_or_spread"],
-                }
-            )
+        )
     return pd.DataFrame(rows)
 
 

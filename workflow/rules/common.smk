@@ -4,6 +4,7 @@ import re
 from snakemake.exceptions import WorkflowError
 
 from hatmeta.config import cross_reference_problems
+from hatmeta.grid import tipping_batches
 
 _problems = cross_reference_problems(config)
 if _problems:
@@ -14,6 +15,12 @@ EVIDENCE_SETS = list(config["evidence"]["run"])
 PRIORS = list(config["priors"]["heterogeneity"])
 SCENARIOS = list(config.get("riott", {}).get("scenarios", {}))
 HEROIN = list(config.get("riott", {}).get("tipping", {}).get("heroin_scenarios", []))
+# The tipping grid's cells in batches, one job per batch and heroin-arm scenario.
+TIPPING_BATCHES = (
+    tipping_batches(config["riott"]["tipping"], config["riott"]["tipping"]["cells_per_job"])
+    if "riott" in config
+    else []
+)
 FIT_FILES = ("posterior.nc", "summary.csv", "diagnostics.json", "loo.csv", "trials.csv")
 
 
@@ -23,6 +30,7 @@ wildcard_constraints:
     prior="|".join(map(re.escape, PRIORS)),
     scenario="|".join(map(re.escape, SCENARIOS)) or "^$",
     heroin="|".join(map(re.escape, HEROIN)) or "^$",
+    batch=r"\d+",
 
 
 ANALYSIS_TABLE = "results/data/analyses/{evidence}/{analysis}.csv"
@@ -80,6 +88,15 @@ def riott_pooled_table():
     """The analysis table into which RIOTT's scenarios are carried (main evidence set)."""
     analysis = config["riott"]["tipping"]["analysis"]
     return f"results/data/analyses/{EVIDENCE_SETS[0]}/{analysis}.csv"
+
+
+def tipping_cell_batches():
+    """Every batch file of the tipping grid (all heroin-arm scenarios)."""
+    return expand(
+        "results/sensitivity/tipping/{heroin}/cells_{batch}.csv",
+        heroin=HEROIN,
+        batch=range(len(TIPPING_BATCHES)),
+    )
 
 
 def sensitivity_outputs():

@@ -1,3 +1,7 @@
+# The scenario and grid jobs are tiny and many: on a cluster, the "riott" group lets the
+# profile's --group-components submit several of them as one cluster job (ignored locally).
+
+
 rule riott_scenario:
     """RIOTT's responders and odds ratio under one named missing-test scenario."""
     input:
@@ -8,6 +12,11 @@ rule riott_scenario:
     params:
         riott=riott_settings(),
         scenario=lookup(dpath="riott/scenarios/{scenario}", within=config),
+    group:
+        "riott"
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         "logs/sensitivity/{scenario}.log",
     script:
@@ -15,18 +24,25 @@ rule riott_scenario:
 
 
 rule riott_grid:
-    """RIOTT's odds ratio over the tipping grid, heroin arm held at one named scenario."""
+    """RIOTT's odds ratio over one batch of tipping-grid cells, heroin arm held at one named
+    scenario (batch size: riott/tipping/cells_per_job)."""
     input:
         harmonised="results/data/harmonised.csv",
         facts=config["data"]["riott_testing"],
     output:
-        "results/sensitivity/tipping/{heroin}/riott_grid.csv",
+        "results/sensitivity/tipping/{heroin}/cells_{batch}.csv",
     params:
         riott=riott_settings(),
-        tipping=config["riott"]["tipping"],
         scenario=lookup(dpath="riott/scenarios/{heroin}", within=config),
+        cells=lambda wildcards: TIPPING_BATCHES[int(wildcards.batch)],
+    group:
+        "riott"
+    resources:
+        mem_mb=1000,
+        # About 0.15 s per cell on a slow core; minutes, with room to spare.
+        runtime=lambda wildcards: 10 + len(TIPPING_BATCHES[int(wildcards.batch)]) // 60,
     log:
-        "logs/sensitivity/grid_{heroin}.log",
+        "logs/sensitivity/grid_{heroin}_{batch}.log",
     script:
         "../scripts/riott_grid.py"
 
@@ -35,7 +51,7 @@ rule riott_pooled:
     """Every scenario and grid cell carried into the pooled illicit-heroin analysis."""
     input:
         scenarios=expand("results/sensitivity/{scenario}/riott.csv", scenario=SCENARIOS),
-        grids=expand("results/sensitivity/tipping/{heroin}/riott_grid.csv", heroin=HEROIN),
+        grid_batches=tipping_cell_batches(),
         table=riott_pooled_table(),
         harmonised="results/data/harmonised.csv",
     output:
@@ -97,6 +113,9 @@ rule riott_figures:
         ),
     params:
         riott=config["riott"],
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         "logs/sensitivity/figures.log",
     script:

@@ -6,6 +6,7 @@ import pandas as pd
 
 from hatmeta import missing, sensitivity
 from hatmeta.fitting import save_posterior
+from hatmeta.grid import read_grid_batches
 from hatmeta.io import write_csv, write_json, write_with
 from hatmeta.logs import logged
 from hatmeta.tables import read_analysis_table
@@ -22,7 +23,7 @@ with logged(snakemake.log[0], "riott_pooled") as log:
     }
     # Inputs follow results/sensitivity/{scenario}/riott.csv and .../tipping/{heroin}/...
     scenarios = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.scenarios}
-    grids = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.grids}
+    grids = read_grid_batches(snakemake.input.grid_batches)
     result = sensitivity.run(config, read_analysis_table(snakemake.input.table), scenarios, grids)
     for path in snakemake.output.pooled:
         write_json(result["pooled"][Path(path).parent.name], path)
