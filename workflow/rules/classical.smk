@@ -15,6 +15,9 @@ rule classical:
     params:
         analyses=config["analyses"],
         main_evidence=EVIDENCE_SETS[0],
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         "logs/classical.log",
     script:

@@ -17,6 +17,9 @@ rule extract:
         analyses=config["analyses"],
         comparison=config["comparison"],
         evidence=config["evidence"],
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         "logs/extract.log",
     script:

@@ -25,6 +25,9 @@ rule figures:
         ),
     params:
         figure_config=figure_config(),
+    resources:
+        mem_mb=2000,
+        runtime=15,
     log:
         "logs/figures/{evidence}.log",
     script:

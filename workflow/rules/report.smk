@@ -24,6 +24,9 @@ rule report:
         provenance="results/report/provenance.json",
     params:
         config=config,
+    resources:
+        mem_mb=2000,
+        runtime=15,
     log:
         "logs/report.log",
     script:
@@ -46,6 +49,9 @@ rule notebook:
         parameters=notebook_parameters,
     wildcard_constraints:
         notebook="|".join(NOTEBOOKS),
+    resources:
+        mem_mb=3000,
+        runtime=30,
     log:
         "logs/notebooks/{notebook}.log",
     script:
