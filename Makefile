@@ -10,7 +10,7 @@ run: setup
 # `snakemake --lint` runs inside the test suite (tests/test_workflow.py), which names the lints
 # we accept on purpose.
 test: setup
-	.venv/bin/ruff check src tests workflow/scripts
+	.venv/bin/ruff check src tests tools workflow/scripts
 	.venv/bin/pytest
 
 bench: setup

@@ -4,38 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import OTHER_REVIEW, ROOT, absolute_data_paths, write_rows
-
-SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+from conftest import (
+    OTHER_REVIEW,
+    absolute_data_paths,
+    snakemake,
+    workdir_with_config,
+    write_rows,
+)
 
 #: Lints we accept on purpose. The whole workflow runs in one uv-locked environment
 #: (uv.lock), so per-rule conda environments would duplicate the lock file; the registries
 #: this project is built against serve PyPI, not conda channels.
 ACCEPTED_LINTS = {"Specify a conda environment or container for each rule."}
-
-
-def snakemake(*args: str, cwd: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def workdir_with_config(tmp_path: Path, config: dict) -> Path:
-    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    return tmp_path
 
 
 def other_review(tmp_path: Path) -> Path:
@@ -91,9 +75,6 @@ def test_malformed_config_names_the_key(tmp_path, project_config):
     assert "['sampler']['chains']" in output and "'four' is not of type 'integer'" in output
 
 
-PROJECT_SMALL = ROOT / "tests" / "data" / "project_small.yaml"
-
-
 def job_counts(dry_run_output: str) -> dict[str, int]:
     """Rule -> job count from the 'Job stats' table of a dry run."""
     table = dry_run_output.split("Job stats:", 1)[-1]
@@ -103,16 +84,6 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
         if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
             counts[parts[0]] = int(parts[1])
     return counts
-
-
-@pytest.fixture(scope="module")
-def small_run(tmp_path_factory):
-    """The whole pipeline on the real sheet with a small sampler (run once per module)."""
-    workdir = tmp_path_factory.mktemp("small")
-    config = yaml.safe_load(PROJECT_SMALL.read_text())
-    workdir_with_config(workdir, absolute_data_paths(config))
-    snakemake("--configfile", "config.yaml", "--cores", "2", cwd=workdir)
-    return workdir
 
 
 @pytest.mark.workflow

@@ -1,0 +1,108 @@
+"""The SLURM workflow profile, run for real: a single-node SLURM (controller and compute daemon
+on loopback, MUNGE authentication) started by the test in a temporary directory.
+
+Needs Debian's ``slurm-wlm`` and ``munge`` and root (``.ci/run`` installs them). Where SLURM
+cannot start, the test is skipped and the reason is printed; with ``HATMETA_REQUIRE_SLURM=1``
+(set by ``.ci/run``) it fails instead, so CI cannot pass without running it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, small_config, snakemake, workdir_with_config
+
+sys.path.insert(0, str(ROOT / "tools"))
+from local_slurm import LocalSlurm, SlurmUnavailable
+
+PROFILE = ROOT / "profiles" / "slurm"
+#: What a test cluster needs beyond the profile: no accounts (no slurmdbd), and squeue for job
+#: states (no accounting database for sacct; finished jobs stay visible for MinJobAge).
+TEST_CLUSTER_ARGS = (
+    "--slurm-no-account",
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+)
+#: Results that legitimately differ between two runs: NetCDF files carry their creation time,
+#: and the report and executed notebooks embed the run's config and execution times.
+RUN_SPECIFIC_SUFFIXES = {".nc", ".html", ".ipynb"}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    try:
+        cluster = LocalSlurm(tmp_path_factory.mktemp("slurm")).start()
+    except SlurmUnavailable as error:
+        if os.environ.get("HATMETA_REQUIRE_SLURM") == "1":
+            pytest.fail(f"SLURM is required here but could not start: {error}")
+        pytest.skip(f"SLURM could not start, so the SLURM profile was not tested: {error}")
+    yield cluster
+    cluster.stop()
+
+
+def compared_results(workdir: Path) -> dict[str, bytes]:
+    """Every result file but the run-specific ones and the grid batches (whose size differs
+    between the two runs by design; the joined grid is compared)."""
+    results = workdir / "results"
+    return {
+        str(path.relative_to(results)): path.read_bytes()
+        for path in sorted(results.rglob("*"))
+        if path.is_file()
+        and path.suffix not in RUN_SPECIFIC_SUFFIXES
+        and not path.name.startswith("cells_")
+    }
+
+
+@pytest.mark.workflow
+@pytest.mark.slurm
+def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_path):
+    config = small_config()
+    # Batches of 3 grid cells here, one batch of all 9 in the local run: the joined grid and
+    # everything after it must not depend on the batch size.
+    config["riott"]["tipping"]["cells_per_job"] = 3
+    workdir = workdir_with_config(tmp_path, config)
+    started = time.monotonic()
+    result = snakemake(
+        "--configfile",
+        "config.yaml",
+        "--workflow-profile",
+        str(PROFILE),
+        *TEST_CLUSTER_ARGS,
+        "--jobs",
+        "4",
+        "--cores",
+        str(cluster.cpus),
+        cwd=workdir,
+        env=cluster.env,
+    )
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+
+    # Every job went through SLURM, and SLURM's own job-completion log records it as done.
+    submitted = re.findall(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)", output)
+    assert submitted, output
+    completed = {job["JobId"]: job["JobState"] for job in cluster.completed_jobs()}
+    for job_id, _ in submitted:
+        assert completed.get(job_id) == "COMPLETED", (job_id, completed)
+    assert "Job stats:" in output and "Finished jobid" in output
+
+    # The 3 scenarios and 3 grid batches ran as one cluster job (group "riott").
+    group_jobs = [log for _, log in submitted if "group_riott" in log]
+    assert len(group_jobs) == 1, submitted
+    riott_logs = sorted(p.name for p in (workdir / "logs/sensitivity").glob("*.log"))
+    assert {"grid_missing_positive_0.log", "grid_missing_positive_2.log"} <= set(riott_logs)
+
+    local = compared_results(small_run)
+    through_slurm = compared_results(workdir)
+    assert set(through_slurm) == set(local)
+    assert len(local) > 100 and "sensitivity/tipping/missing_positive/grid.csv" in local
+    differing = [name for name in local if local[name] != through_slurm[name]]
+    assert not differing, f"differ from the local run: {differing}"
+    print(f"SLURM run: {len(submitted)} cluster jobs in {elapsed:.0f} s")
