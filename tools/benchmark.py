@@ -1,13 +1,18 @@
 #!/usr/bin/env python
 """Time the expensive stages on this machine and print the numbers quoted in notes.
 
-Usage: ``.venv/bin/python tools/benchmark.py [--stage models|riott|all] [--cores N]``
+Usage: ``.venv/bin/python tools/benchmark.py [--stage models|riott|grid|all] [--cores N]``
 
 * ``models``: the whole modelling stage (every analysis x prior x leave-one-out) through
   Snakemake, cold (first run in a fresh results directory) and warm (re-run after deleting the
   fit outputs; the compile caches of PyTensor/numba are then warm), plus an in-process
   breakdown: import, compile and per-fit sampling time.
 * ``riott``: the RIOTT scenarios and tipping grid through Snakemake, cold and warm.
+* ``grid``: the tipping grid alone (every batch of every heroin-arm scenario), locally and
+  through SLURM (``profiles/slurm`` on a single-node cluster started in a temporary directory by
+  ``tools/local_slurm.py``; needs root, ``slurm-wlm`` and ``munge``), each with batching on
+  (``cells_per_job`` from the config, scenario jobs grouped) and off (one cell per job, no
+  grouping). Not part of ``all``: it runs a few hundred jobs.
 
 Results go to stdout and ``benchmarks/out/benchmark.json``.
 """
@@ -28,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
-def snakemake(workdir: Path, targets: list[str], cores: int) -> float:
+def snakemake(workdir: Path, targets: list[str], cores: int, env: dict | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         # Targets first: --quiet takes a list and would swallow them.
         [
             SNAKEMAKE,
@@ -43,10 +48,12 @@ def snakemake(workdir: Path, targets: list[str], cores: int) -> float:
             "all",
         ],
         cwd=workdir,
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
     )
+    if result.returncode != 0:
+        sys.exit(f"snakemake {' '.join(targets)} failed:\n{result.stdout}\n{result.stderr}")
     return time.perf_counter() - start
 
 
@@ -95,9 +102,64 @@ def in_process_breakdown() -> dict:
     }
 
 
+def grid_times(workdir: Path, cores: int) -> dict:
+    """Wall time of the tipping grid, locally and through SLURM, batching on and off."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import yaml
+    from local_slurm import LocalSlurm
+
+    from hatmeta import config as hatconfig
+    from hatmeta.missing import tipping_batches
+
+    config = hatconfig.load(ROOT / "config" / "config.yaml")
+    tipping = config["riott"]["tipping"]
+    batched = tipping["cells_per_job"]
+    slurm_args = [
+        "--workflow-profile",
+        str(ROOT / "profiles" / "slurm"),
+        # A test cluster: no accounts, no accounting database (squeue reports job states).
+        "--slurm-no-account",
+        "--slurm-status-command",
+        "squeue",
+        "--slurm-init-seconds-before-status-checks",
+        "2",
+    ]
+    modes = {
+        "batching_on": (batched, ["--group-components", "riott=8"]),
+        "batching_off": (1, ["--group-components", "riott=1"]),
+    }
+    report: dict = {"cells": len(tipping_batches(tipping, 1)) * len(tipping["heroin_scenarios"])}
+    with LocalSlurm(Path(tempfile.mkdtemp(prefix="hatmeta-bench-slurm-"))) as cluster:
+        for mode, (cells_per_job, group_args) in modes.items():
+            tipping["cells_per_job"] = cells_per_job
+            (workdir / "grid.yaml").write_text(yaml.safe_dump({"riott": config["riott"]}))
+            targets = [
+                f"results/sensitivity/tipping/{heroin}/cells_{batch}.csv"
+                for heroin in tipping["heroin_scenarios"]
+                for batch in range(len(tipping_batches(tipping, cells_per_job)))
+            ]
+            config_args = ["--configfile", "config/config.yaml", "grid.yaml"]
+            for executor, extra in (
+                ("local", []),
+                ("slurm", [*slurm_args, *group_args, "--jobs", "100"]),
+            ):
+                shutil.rmtree(workdir / "results/sensitivity/tipping", ignore_errors=True)
+                seconds = snakemake(
+                    workdir, [*targets, *extra, *config_args], cores, env=cluster.env
+                )
+                report[f"{executor}_{mode}"] = {
+                    "cells_per_job": cells_per_job,
+                    "grid_jobs": len(targets),
+                    "seconds": round(seconds, 1),
+                }
+                print(f"grid {executor} {mode}: {seconds:.1f} s", file=sys.stderr)
+        report["slurm_jobs_completed"] = len(cluster.completed_jobs())
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=["models", "riott", "all"], default="all")
+    parser.add_argument("--stage", choices=["models", "riott", "grid", "all"], default="all")
     parser.add_argument("--cores", type=int, default=4)
     args = parser.parse_args()
     report: dict = {"cores": args.cores, "machine_cpus": os.cpu_count()}
@@ -113,6 +175,8 @@ def main() -> None:
             ["results/sensitivity"],
             args.cores,
         )
+    if args.stage == "grid":
+        report["grid"] = grid_times(workdir, args.cores)
     shutil.rmtree(workdir, ignore_errors=True)
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
