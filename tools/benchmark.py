@@ -109,7 +109,7 @@ def grid_times(workdir: Path, cores: int) -> dict:
     from local_slurm import LocalSlurm
 
     from hatmeta import config as hatconfig
-    from hatmeta.missing import tipping_batches
+    from hatmeta.grid import tipping_batches
 
     config = hatconfig.load(ROOT / "config" / "config.yaml")
     tipping = config["riott"]["tipping"]
