@@ -39,7 +39,7 @@ rule riott_grid:
         "riott"
     resources:
         mem_mb=1000,
-        # About 0.15 s per cell on a slow core; minutes, with room to spare.
+        # About 0.2 s per cell on a slow core: minutes, with room to spare.
         runtime=lambda wildcards: 10 + len(TIPPING_BATCHES[int(wildcards.batch)]) // 60,
     log:
         "logs/sensitivity/grid_{heroin}_{batch}.log",
