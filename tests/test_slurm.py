@@ -18,18 +18,9 @@ import pytest
 from conftest import ROOT, small_config, snakemake, workdir_with_config
 
 sys.path.insert(0, str(ROOT / "tools"))
-from local_slurm import LocalSlurm, SlurmUnavailable
+from local_slurm import SNAKEMAKE_ARGS, LocalSlurm, SlurmUnavailable
 
 PROFILE = ROOT / "profiles" / "slurm"
-#: What a test cluster needs beyond the profile: no accounts (no slurmdbd), and squeue for job
-#: states (no accounting database for sacct; finished jobs stay visible for MinJobAge).
-TEST_CLUSTER_ARGS = (
-    "--slurm-no-account",
-    "--slurm-status-command",
-    "squeue",
-    "--slurm-init-seconds-before-status-checks",
-    "2",
-)
 #: Results that legitimately differ between two runs: NetCDF files carry their creation time,
 #: and the report and executed notebooks embed the run's config and execution times.
 RUN_SPECIFIC_SUFFIXES = {".nc", ".html", ".ipynb"}
@@ -74,7 +65,7 @@ def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_pat
         "config.yaml",
         "--workflow-profile",
         str(PROFILE),
-        *TEST_CLUSTER_ARGS,
+        *SNAKEMAKE_ARGS,
         "--jobs",
         "4",
         "--cores",

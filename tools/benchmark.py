@@ -106,7 +106,7 @@ def grid_times(workdir: Path, cores: int) -> dict:
     """Wall time of the tipping grid, locally and through SLURM, batching on and off."""
     sys.path.insert(0, str(ROOT / "tools"))
     import yaml
-    from local_slurm import LocalSlurm
+    from local_slurm import SNAKEMAKE_ARGS, LocalSlurm
 
     from hatmeta import config as hatconfig
     from hatmeta.grid import tipping_batches
@@ -114,16 +114,7 @@ def grid_times(workdir: Path, cores: int) -> dict:
     config = hatconfig.load(ROOT / "config" / "config.yaml")
     tipping = config["riott"]["tipping"]
     batched = tipping["cells_per_job"]
-    slurm_args = [
-        "--workflow-profile",
-        str(ROOT / "profiles" / "slurm"),
-        # A test cluster: no accounts, no accounting database (squeue reports job states).
-        "--slurm-no-account",
-        "--slurm-status-command",
-        "squeue",
-        "--slurm-init-seconds-before-status-checks",
-        "2",
-    ]
+    slurm_args = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), *SNAKEMAKE_ARGS]
     modes = {
         "batching_on": (batched, ["--group-components", "riott=8"]),
         "batching_off": (1, ["--group-components", "riott=1"]),

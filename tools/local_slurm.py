@@ -42,6 +42,18 @@ PARTITION = "debug"
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 
 
+#: Snakemake options a cluster like this one needs beyond the SLURM profile: no accounts, and
+#: job states from squeue (no accounting database for sacct; finished jobs stay visible for
+#: MinJobAge), checked from 2 s after submission instead of the plugin's 40 s.
+SNAKEMAKE_ARGS = (
+    "--slurm-no-account",
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+)
+
+
 class SlurmUnavailable(RuntimeError):
     """SLURM cannot run here; the message says why."""
 
@@ -83,9 +95,9 @@ class LocalSlurm:
         """The environment under which SLURM's client commands talk to this cluster."""
         return {**os.environ, "SLURM_CONF": str(self.conf)}
 
-    def _path(self, *parts: str) -> Path:
-        path = self.directory.joinpath(*parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def _dir(self, name: str) -> Path:
+        path = self.directory / name
+        path.mkdir(parents=True, exist_ok=True)
         return path
 
     def write_config(self) -> None:
@@ -101,12 +113,12 @@ class LocalSlurm:
             "AuthInfo": f"socket={self.munge_socket}",
             "SlurmUser": user,
             "SlurmdUser": user,
-            "StateSaveLocation": self._path("state", "x").parent,
-            "SlurmdSpoolDir": self._path("spool", "x").parent,
-            "SlurmctldPidFile": self._path("run", "slurmctld.pid"),
-            "SlurmdPidFile": self._path("run", "slurmd.pid"),
-            "SlurmctldLogFile": self._path("log", "slurmctld.log"),
-            "SlurmdLogFile": self._path("log", "slurmd.log"),
+            "StateSaveLocation": self._dir("state"),
+            "SlurmdSpoolDir": self._dir("spool"),
+            "SlurmctldPidFile": self._dir("run") / "slurmctld.pid",
+            "SlurmdPidFile": self._dir("run") / "slurmd.pid",
+            "SlurmctldLogFile": self._dir("log") / "slurmctld.log",
+            "SlurmdLogFile": self._dir("log") / "slurmd.log",
             # No cgroups: the daemons run in containers and sandboxes too.
             "ProctrackType": "proctrack/linuxproc",
             "TaskPlugin": "task/none",
