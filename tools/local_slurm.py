@@ -89,6 +89,18 @@ class LocalSlurm:
         self.munge_socket = self.directory / "munge" / "munge.socket"
         self.jobcomp_log = self.directory / "jobcomp.log"
         self.controller_port = _free_port()
+        # Each daemon's pid and log file; munged keeps its own beside its socket and key.
+        munge_dir = self.munge_socket.parent
+        self.pid_files = {
+            "slurmctld": self.directory / "run" / "slurmctld.pid",
+            "slurmd": self.directory / "run" / "slurmd.pid",
+            "munged": munge_dir / "munged.pid",
+        }
+        self.logs = {
+            "slurmctld": self.directory / "log" / "slurmctld.log",
+            "slurmd": self.directory / "log" / "slurmd.log",
+            "munged": munge_dir / "munged.log",
+        }
 
     @property
     def env(self) -> dict[str, str]:
@@ -115,10 +127,10 @@ class LocalSlurm:
             "SlurmdUser": user,
             "StateSaveLocation": self._dir("state"),
             "SlurmdSpoolDir": self._dir("spool"),
-            "SlurmctldPidFile": self._dir("run") / "slurmctld.pid",
-            "SlurmdPidFile": self._dir("run") / "slurmd.pid",
-            "SlurmctldLogFile": self._dir("log") / "slurmctld.log",
-            "SlurmdLogFile": self._dir("log") / "slurmd.log",
+            "SlurmctldPidFile": self.pid_files["slurmctld"],
+            "SlurmdPidFile": self.pid_files["slurmd"],
+            "SlurmctldLogFile": self.logs["slurmctld"],
+            "SlurmdLogFile": self.logs["slurmd"],
             # No cgroups: the daemons run in containers and sandboxes too.
             "ProctrackType": "proctrack/linuxproc",
             "TaskPlugin": "task/none",
@@ -143,11 +155,12 @@ class LocalSlurm:
             "State=UNKNOWN",
             f"PartitionName={PARTITION} Nodes={self.node} Default=YES MaxTime=INFINITE State=UP",
         ]
+        for path in (*self.pid_files.values(), *self.logs.values()):
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.conf.write_text("\n".join(lines) + "\n")
 
     def _start_munge(self) -> None:
         munge_dir = self.munge_socket.parent
-        munge_dir.mkdir(parents=True, exist_ok=True)
         munge_dir.chmod(0o700)
         key = munge_dir / "munge.key"
         if not key.exists():
@@ -160,19 +173,18 @@ class LocalSlurm:
                 "--force",
                 f"--socket={self.munge_socket}",
                 f"--key-file={key}",
-                f"--pid-file={munge_dir / 'munged.pid'}",
-                f"--log-file={munge_dir / 'munged.log'}",
+                f"--pid-file={self.pid_files['munged']}",
+                f"--log-file={self.logs['munged']}",
                 f"--seed-file={munge_dir / 'munged.seed'}",
             ],
-            munge_dir / "munged.log",
         )
 
-    def _run_daemon(self, name: str, command: list[str], log: Path) -> None:
+    def _run_daemon(self, name: str, command: list[str]) -> None:
         result = subprocess.run(command, capture_output=True, text=True, env=self.env)
         if result.returncode != 0:
             raise SlurmUnavailable(
                 f"{name} did not start (exit {result.returncode}): "
-                f"{result.stderr.strip()}\n{_tail(log)}"
+                f"{result.stderr.strip()}\n{_tail(self.logs[name])}"
             )
 
     def start(self) -> LocalSlurm:
@@ -186,18 +198,13 @@ class LocalSlurm:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.write_config()
         self._link_system_config()
-        self._start_munge()
-        self._run_daemon(
-            "slurmctld", ["slurmctld", "-f", str(self.conf)], self.directory / "log/slurmctld.log"
-        )
-        self._run_daemon(
-            "slurmd",
-            ["slurmd", "-f", str(self.conf), "-N", self.node],
-            self.directory / "log/slurmd.log",
-        )
+        # Whatever fails from here on, stop what did start and take the link back.
         try:
+            self._start_munge()
+            self._run_daemon("slurmctld", ["slurmctld", "-f", str(self.conf)])
+            self._run_daemon("slurmd", ["slurmd", "-f", str(self.conf), "-N", self.node])
             self._wait_until_idle()
-        except SlurmUnavailable:
+        except BaseException:
             self.stop()
             raise
         return self
@@ -236,8 +243,7 @@ class LocalSlurm:
             time.sleep(0.5)
         raise SlurmUnavailable(
             f"node {self.node} not idle after {self.start_timeout:.0f} s (sinfo: {state!r})\n"
-            f"{_tail(self.directory / 'log/slurmctld.log')}\n"
-            f"{_tail(self.directory / 'log/slurmd.log')}"
+            f"{_tail(self.logs['slurmctld'])}\n{_tail(self.logs['slurmd'])}"
         )
 
     def stop(self) -> None:
@@ -249,12 +255,8 @@ class LocalSlurm:
                 env=self.env,
                 timeout=30,
             )
-        for pid_file in (
-            self.directory / "run/slurmd.pid",
-            self.directory / "run/slurmctld.pid",
-            self.munge_socket.parent / "munged.pid",
-        ):
-            _terminate(pid_file)
+        for daemon in ("slurmd", "slurmctld", "munged"):
+            _terminate(self.pid_files[daemon])
         self._unlink_system_config()
 
     def completed_jobs(self) -> list[dict[str, str]]:
