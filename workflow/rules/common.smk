@@ -90,6 +90,11 @@ def riott_pooled_table():
     return f"results/data/analyses/{EVIDENCE_SETS[0]}/{analysis}.csv"
 
 
+def batch_cells(wildcards):
+    """The tipping-grid cells of one batch job."""
+    return TIPPING_BATCHES[int(wildcards.batch)]
+
+
 def tipping_cell_batches():
     """Every batch file of the tipping grid (all heroin-arm scenarios)."""
     return expand(

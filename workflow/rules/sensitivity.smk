@@ -34,13 +34,13 @@ rule riott_grid:
     params:
         riott=riott_settings(),
         scenario=lookup(dpath="riott/scenarios/{heroin}", within=config),
-        cells=lambda wildcards: TIPPING_BATCHES[int(wildcards.batch)],
+        cells=batch_cells,
     group:
         "riott"
     resources:
         mem_mb=1000,
         # About 0.2 s per cell on a slow core: minutes, with room to spare.
-        runtime=lambda wildcards: 10 + len(TIPPING_BATCHES[int(wildcards.batch)]) // 60,
+        runtime=lambda wildcards: 10 + len(batch_cells(wildcards)) // 60,
     log:
         "logs/sensitivity/grid_{heroin}_{batch}.log",
     script:

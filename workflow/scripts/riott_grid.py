@@ -10,9 +10,13 @@ with logged(snakemake.log[0], "riott_grid") as log:
     published, design = missing.load_inputs(
         riott, snakemake.input.harmonised, snakemake.input.facts
     )
-    cells = [tuple(cell) for cell in snakemake.params.cells]
     grid = missing.tipping_grid(
-        riott, heroin, published, design, riott["excess_missing_percent"], cells=cells
+        riott,
+        heroin,
+        published,
+        design,
+        riott["excess_missing_percent"],
+        cells=snakemake.params.cells,
     )
     write_csv(grid, snakemake.output[0])
     log.info("%s, batch %s: %d grid cells", heroin, snakemake.wildcards.batch, len(grid))
