@@ -109,7 +109,7 @@ def grid_times(workdir: Path, cores: int) -> dict:
     from local_slurm import SNAKEMAKE_ARGS, LocalSlurm
 
     from hatmeta import config as hatconfig
-    from hatmeta.grid import tipping_batches
+    from hatmeta.grid import tipping_batches, tipping_cells
 
     config = hatconfig.load(ROOT / "config" / "config.yaml")
     tipping = config["riott"]["tipping"]
@@ -119,16 +119,13 @@ def grid_times(workdir: Path, cores: int) -> dict:
         "batching_on": (batched, ["--group-components", "riott=8"]),
         "batching_off": (1, ["--group-components", "riott=1"]),
     }
-    report: dict = {"cells": len(tipping_batches(tipping, 1)) * len(tipping["heroin_scenarios"])}
+    heroin_scenarios = len(tipping["heroin_scenarios"])
+    report: dict = {"cells": len(tipping_cells(tipping)) * heroin_scenarios}
     with LocalSlurm(Path(tempfile.mkdtemp(prefix="hatmeta-bench-slurm-"))) as cluster:
         for mode, (cells_per_job, group_args) in modes.items():
             tipping["cells_per_job"] = cells_per_job
             (workdir / "grid.yaml").write_text(yaml.safe_dump({"riott": config["riott"]}))
-            targets = [
-                f"results/sensitivity/tipping/{heroin}/cells_{batch}.csv"
-                for heroin in tipping["heroin_scenarios"]
-                for batch in range(len(tipping_batches(tipping, cells_per_job)))
-            ]
+            grid_jobs = len(tipping_batches(tipping, cells_per_job)) * heroin_scenarios
             config_args = ["--configfile", "config/config.yaml", "grid.yaml"]
             for executor, extra in (
                 ("local", []),
@@ -136,11 +133,14 @@ def grid_times(workdir: Path, cores: int) -> dict:
             ):
                 shutil.rmtree(workdir / "results/sensitivity/tipping", ignore_errors=True)
                 seconds = snakemake(
-                    workdir, [*targets, *extra, *config_args], cores, env=cluster.env
+                    workdir,
+                    ["--until", "riott_grid", *extra, *config_args],
+                    cores,
+                    env=cluster.env,
                 )
                 report[f"{executor}_{mode}"] = {
                     "cells_per_job": cells_per_job,
-                    "grid_jobs": len(targets),
+                    "grid_jobs": grid_jobs,
                     "seconds": round(seconds, 1),
                 }
                 print(f"grid {executor} {mode}: {seconds:.1f} s", file=sys.stderr)
