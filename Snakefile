@@ -1,38 +1,40 @@
-# hatmeta: Bayesian evidence synthesis of supervised injectable heroin versus oral methadone.
-# Run everything with `snakemake --cores 4`; see README.md for single targets and scenarios.
-from snakemake.utils import min_version, validate
+# hatmeta: Bayesian evidence synthesis of randomised trials from one extraction sheet.
+# Run everything with `snakemake --cores 4`; see README.md for single targets and other reviews.
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# A review's own config (`--configfile my-review/config.yaml`) stands alone: this project's
+# config is not merged underneath it.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
-validate(config, "config/schema.yaml")
-
-
+# Validates the config against config/schema.yaml (filling its defaults) and types it.
 include: "workflow/rules/common.smk"
 include: "workflow/rules/extract.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/classical.smk"
 include: "workflow/rules/figures.smk"
 
-# The RIOTT missing-test sensitivity analysis applies only to reviews that configure it.
-if "riott" in config:
 
-    include: "workflow/rules/sensitivity.smk"
+# Stages specific to one review run only when the config asks for them.
+if SETTINGS.riott is not None:
+
+    include: "workflow/rules/riott.smk"
 
 
-# After the sensitivity rules: the report lists their outputs as inputs.
 include: "workflow/rules/report.smk"
 
 
 rule all:
     input:
-        extract_outputs(),
+        rules.extract.output,
         [fit_outputs(prior) for prior in PRIORS],
         rules.classical.output,
         expand(rules.figures.output, evidence=EVIDENCE_SETS),
+        optional_outputs(),
         report_outputs(),
-        sensitivity_outputs(),
     default_target: True

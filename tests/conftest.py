@@ -1,41 +1,46 @@
-"""Shared fixtures: the project's own data and config, and a second (synthetic) review."""
+"""Shared fixtures: the project's data and settings, other reviews, and workflow runs."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from hatmeta import config as hatconfig
+from hatmeta.config import DataFiles, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEET = ROOT / "data" / "raw" / "extraction.csv"
 BIBLIOGRAPHY = ROOT / "data" / "raw" / "bibliography.csv"
+CONFIG = ROOT / "config" / "config.yaml"
+#: The test config is the real config plus this override (smaller sampler and grid).
+SMALL = ROOT / "tests" / "data" / "small.yaml"
+#: Other reviews in the same sheet format: a synthetic one and a real published one.
 OTHER_REVIEW = ROOT / "tests" / "data" / "other_review"
-PROJECT_SMALL = ROOT / "tests" / "data" / "project_small.yaml"
+BCG_REVIEW = ROOT / "examples" / "bcg"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
-def absolute_data_paths(config: dict, root: Path = ROOT) -> dict:
-    """Make a config's data paths absolute so it can run from any working directory."""
-    config["data"] = {key: str(root / value) for key, value in config["data"].items()}
-    return config
+def at(root: Path, settings: Settings) -> Settings:
+    """``settings`` with its data paths made absolute under ``root`` (any working directory)."""
+    paths = {k: None if v is None else str(root / v) for k, v in settings.data._asdict().items()}
+    return settings._replace(data=DataFiles(**paths))
 
 
 @pytest.fixture(scope="session")
-def project_config() -> dict:
-    """The project's config (treat as read-only: it is shared by the whole session)."""
-    return absolute_data_paths(hatconfig.load(ROOT / "config" / "config.yaml"))
+def project_settings() -> Settings:
+    """The project's settings (read-only: shared by the whole session)."""
+    return at(ROOT, load_settings(CONFIG))
 
 
 @pytest.fixture(scope="session")
-def other_review_config() -> dict:
-    return absolute_data_paths(hatconfig.load(OTHER_REVIEW / "config.yaml"))
+def other_review_settings() -> Settings:
+    return at(OTHER_REVIEW, load_settings(OTHER_REVIEW / "config.yaml"))
 
 
 @pytest.fixture
@@ -72,19 +77,47 @@ def snakemake(
     return result
 
 
-def workdir_with_config(workdir: Path, config: dict) -> Path:
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+def project_workdir(workdir: Path) -> Path:
+    """A scratch working directory that sees the project's config and data (relative paths in
+    the config resolve as in the repository) and writes its own results."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("config", "data"):
+        os.symlink(ROOT / name, workdir / name)
     return workdir
 
 
-def small_config() -> dict:
-    return absolute_data_paths(yaml.safe_load(PROJECT_SMALL.read_text()))
+#: The project's config plus the small override, as given on the command line.
+SMALL_CONFIG_ARGS = ("--configfile", str(CONFIG), str(SMALL))
+
+
+def review_copy(review: Path, destination: Path) -> Path:
+    """A copy of a review directory (config, sheet, bibliography), to run without writing
+    results into the repository."""
+    shutil.copytree(review, destination)
+    return destination
 
 
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory):
-    """The whole pipeline, run locally on the real sheet with a small sampler (once per
+    """The whole pipeline, run locally on the real sheet with the small override (once per
     session: the workflow and SLURM tests share it)."""
-    workdir = workdir_with_config(tmp_path_factory.mktemp("small"), small_config())
-    snakemake("--configfile", "config.yaml", "--cores", "2", cwd=workdir)
+    workdir = project_workdir(tmp_path_factory.mktemp("small"))
+    snakemake(*SMALL_CONFIG_ARGS, "--cores", "2", cwd=workdir)
     return workdir
+
+
+@pytest.fixture(scope="session")
+def runner():
+    """The binomial model compiled once for the session (every fit is a data swap)."""
+    from bayes_data import N_SLOTS, SAMPLER
+
+    from hatmeta.bayes.sampling import ModelRunner
+
+    return ModelRunner(N_SLOTS, SAMPLER, effect_sd=2.5, baseline_sd=5.0)
+
+
+@pytest.fixture(scope="session")
+def retention_fit(runner):
+    from bayes_data import HN05, RETENTION, fit_data
+
+    return runner.fit(fit_data(RETENTION), HN05)

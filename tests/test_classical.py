@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from bayes_data import arms_table
 
 from hatmeta.classical import classical_meta_analysis, dersimonian_laird, mantel_haenszel
 
@@ -14,15 +15,6 @@ RETENTION = [
     ("EN2010", 38, 43, 29, 42),
     ("ES2006", 23, 31, 21, 31),
 ]
-
-
-def arms_table(rows: list[tuple[str, int, int, int, int]]) -> pd.DataFrame:
-    """Tidy arm table from (trial, events_t, total_t, events_c, total_c) tuples."""
-    records = []
-    for trial, y_t, n_t, y_c, n_c in rows:
-        records.append({"trial": trial, "role": "treatment", "events": y_t, "total": n_t})
-        records.append({"trial": trial, "role": "control", "events": y_c, "total": n_c})
-    return pd.DataFrame(records)
 
 
 @pytest.fixture(scope="module")

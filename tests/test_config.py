@@ -8,7 +8,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from hatmeta.config import ConfigError, load, validate
+from hatmeta.config import ConfigError, load, settings, validate
 
 RAW = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
@@ -73,6 +73,14 @@ def test_schema_errors_name_the_key(edit, expected):
             lambda c: c["analyses"]["illicit_heroin"].update(primary_prior="hn2"),
             "analyses/illicit_heroin/primary_prior: 'hn2'",
         ),
+        (
+            lambda c: c["data"].pop("riott_testing"),
+            "data/riott_testing: required when the config has a riott section",
+        ),
+        (
+            lambda c: c["report"].update(model_checks_analysis="nope"),
+            "report/model_checks_analysis: 'nope' is not defined under analyses",
+        ),
     ],
 )
 def test_cross_reference_errors_name_the_key(edit, expected):
@@ -86,3 +94,50 @@ def test_unreadable_config(tmp_path):
     path.write_text("analyses: [unclosed")
     with pytest.raises(ConfigError, match=f"cannot read {path}"):
         load(path)
+
+
+def test_settings_are_typed_with_accessors():
+    typed = settings(validate(broken(lambda c: None)))
+    heroin = typed.analysis("illicit_heroin")
+    assert heroin.outcome.name == "illicit_heroin" and heroin.outcome.higher_is_better
+    assert heroin.primary_prior == "half_normal_1"
+    assert (
+        typed.analysis("retention").primary_prior == typed.model.analyses["retention"].primary_prior
+    )
+    assert typed.analysis("retention").primary_prior == RAW["priors"]["primary"]
+    assert list(typed.priors) == list(RAW["priors"]["heterogeneity"])
+    assert typed.model.gate.r_hat_max == RAW["diagnostics"]["r_hat_max"]
+    assert typed.riott.scenarios["missing_at_random"].imor_methadone == 1
+    assert typed.riott.tipping.analysis == "illicit_heroin"
+
+
+def test_labels_and_title_default_to_the_arm_names():
+    def unlabelled(config):
+        config["comparison"].pop("labels")
+        config["comparison"].pop("control_label")
+        config.pop("report")
+
+    typed = settings(validate(broken(unlabelled)))
+    assert typed.comparison.treatment_label == "SIH"
+    assert typed.comparison.control_label == "OMMT or CONV"
+    assert typed.report.title == "SIH versus OMMT or CONV"
+    assert typed.report.model_checks_analysis == next(iter(RAW["analyses"]))
+
+
+def test_optional_stages_have_no_defaults():
+    def bare(config):
+        config["data"] = {k: config["data"][k] for k in ("extraction", "bibliography")}
+        config.pop("riott")
+
+    typed = settings(validate(broken(bare)))
+    assert typed.data.published_effects is None and typed.data.riott_testing is None
+    assert typed.riott is None
+
+
+def test_settings_repr_tracks_every_value():
+    """Snakemake re-runs a rule when the repr of its params changes: a settings object's repr
+    must change with any of its values."""
+    base = settings(validate(broken(lambda c: None)))
+    edited = settings(validate(broken(lambda c: c["sampler"].update(draws=2001))))
+    assert repr(base.model) != repr(edited.model)
+    assert isinstance(base.model, tuple)

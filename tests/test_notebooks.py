@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from hatmeta import report
+from hatmeta.notebooks import input_paths, project_root, require
 
 NOTEBOOKS = sorted((ROOT / "workflow" / "notebooks").glob("*.py"))
 
@@ -28,44 +28,52 @@ def test_notebook_sources_are_py_percent_and_valid(path):
     assert notebook.cells[0].cell_type == "markdown"
     code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
     compile(code.replace("display(", "print("), str(path), "exec")
-    assert "project_root()" in code and "require(" in code
+    assert "project_root()" in code and "input_paths(" in code
 
 
-@pytest.mark.parametrize("name", ["model_checks", "riott_sensitivity"])
-def test_parameterised_notebooks_have_a_parameters_cell(name):
-    notebook = jupytext.read(ROOT / "workflow" / "notebooks" / f"{name}.py")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_notebook_takes_the_workflows_inputs(path):
+    notebook = jupytext.read(path)
     tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    report.inject_parameters(notebook, {"analysis": "mortality"})
-    index = notebook.cells.index(tagged[0])
-    assert notebook.cells[index + 1].source.endswith("analysis = 'mortality'")
+    assert "config_file = " in tagged[0].source and "inputs = None" in tagged[0].source
 
 
 def test_project_root_walks_up_to_the_snakefile(tmp_path):
-    assert report.project_root(ROOT / "workflow" / "notebooks") == ROOT
+    assert project_root(ROOT / "workflow" / "notebooks") == ROOT
     with pytest.raises(FileNotFoundError, match="no Snakefile"):
-        report.project_root(tmp_path)
+        project_root(tmp_path)
 
 
 def test_require_names_the_missing_result(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
-        report.require(tmp_path, "results/fits/all/x/y/posterior.nc")
+        require(tmp_path, "results/fits/all/x/y/posterior.nc")
     assert str(err.value) == (
         "results/fits/all/x/y/posterior.nc not found: run `snakemake --cores 4` first"
     )
 
 
+def test_input_paths_prefer_the_workflows(tmp_path):
+    (tmp_path / "given.csv").write_text("x\n")
+    (tmp_path / "default.csv").write_text("x\n")
+    chosen = input_paths({"a": "given.csv"}, tmp_path, {"a": "default.csv"})
+    assert chosen == {"a": tmp_path / "given.csv"}
+    assert input_paths(None, tmp_path, {"a": ["default.csv"]}) == {"a": [tmp_path / "default.csv"]}
+    with pytest.raises(FileNotFoundError, match=r"missing\.csv not found"):
+        input_paths(None, tmp_path, {"a": "missing.csv"})
+
+
 @pytest.mark.workflow
-def test_extraction_audit_notebook_executes(tmp_path):
-    if not (ROOT / "results" / "data" / "audit.csv").exists():
-        pytest.skip("results/data/audit.csv not found: run `snakemake --cores 4` first")
-    seconds = report.execute_notebook(
-        ROOT / "workflow" / "notebooks" / "extraction_audit.py",
-        tmp_path / "audit.ipynb",
-        tmp_path / "audit.html",
-        cwd=ROOT,
-    )
-    executed = nbformat.read(tmp_path / "audit.ipynb", as_version=4)
-    errors = [o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"]
-    assert errors == [] and seconds < 300
-    assert "mismatches: 0" in Path(tmp_path / "audit.html").read_text()
+def test_notebooks_executed_by_the_workflow(small_run):
+    for name in ("extraction_audit", "model_checks", "riott_sensitivity"):
+        executed = nbformat.read(small_run / f"results/notebooks/{name}.ipynb", as_version=4)
+        errors = [
+            o for c in executed.cells for o in c.get("outputs", []) if o.output_type == "error"
+        ]
+        assert errors == [], name
+        injected = [
+            c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])
+        ]
+        assert len(injected) == 1 and "inputs" in injected[0].source
+    audit = Path(small_run / "results/notebooks/extraction_audit.html").read_text()
+    assert "mismatches: 0" in audit

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hatmeta.config import Outcome, PriorSpec
 from hatmeta.priors import (
     TURNER_2015,
     TURNER_COMPARISONS,
+    HeterogeneityPrior,
     PriorError,
     resolve,
     turner_2015,
@@ -210,10 +212,23 @@ def test_turner_lookup_for_heroin_versus_methadone():
 
 
 def test_resolve_named_priors():
-    outcome = {"turner_outcome_type": "adverse events"}
+    outcome = Outcome("sae", "serious adverse event", False, "adverse events")
     comparison = TURNER_COMPARISONS[1]
-    hn = resolve("hn", {"family": "half_normal", "scale": 0.5}, outcome, comparison)
-    assert hn["family"] == "half_normal" and hn["scale"] == 0.5
-    turner = resolve("t", {"family": "turner2015"}, outcome, comparison)
-    assert (turner["family"], turner["mean"], turner["sd"]) == ("log_normal_tau2", -2.10, 1.58)
-    assert "adverse events" in turner["label"]
+    hn = resolve(PriorSpec("hn", "half_normal", scale=0.5), outcome, comparison)
+    assert (hn.name, hn.family, hn.scale) == ("hn", "half_normal", 0.5)
+    assert hn.label == "half-normal(0.5) on tau"
+    turner = resolve(PriorSpec("t", "turner2015"), outcome, comparison)
+    assert (turner.family, turner.mean, turner.sd) == ("log_normal_tau2", -2.10, 1.58)
+    assert turner.label == "Turner 2015 (adverse events): log-normal(-2.1, 1.58^2) on tau^2"
+    explicit = resolve(PriorSpec("ln", "log_normal_tau2", mean=-3.0, sd=1.5), outcome, comparison)
+    assert explicit.label == "log-normal(-3, 1.5^2) on tau^2"
+
+
+def test_prior_family_selects_data_arrays():
+    hn = resolve(PriorSpec("hn", "half_normal", scale=0.5), None, TURNER_COMPARISONS[1])
+    assert hn.data_arrays()["tau_is_half_normal"] == 1.0
+    ln = resolve(PriorSpec("ln", "log_normal_tau2", mean=-2.56, sd=1.74), None, "")
+    assert ln.data_arrays()["tau_is_half_normal"] == 0.0
+    assert ln.data_arrays()["tau_ln_sd"] == pytest.approx(1.74)
+    with pytest.raises(PriorError, match="scale > 0"):
+        HeterogeneityPrior("bad", "half_normal", "bad")

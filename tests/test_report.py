@@ -1,11 +1,11 @@
 """The HTML report: context from synthetic results, rendering, HTML structure, a browser check.
 
-No sampling: every test writes small result files to ``tmp_path`` in the workflow's layout.
+No sampling: every test writes small result files to ``tmp_path`` in the workflow's layout and
+hands the report exactly those paths, as the report rule does.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import shutil
@@ -17,8 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hatmeta import report
-from hatmeta.config import primary_prior
+from hatmeta import layout
+from hatmeta.report.methods import docstring_blocks
+from hatmeta.report.provenance import NOT_GIT, git_describe, provenance
+from hatmeta.report.render import build_context, render, write_report
+from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
+from hatmeta.riott import report as riott_report
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -102,29 +106,38 @@ def write_fit(directory: Path, or_median: float | None, trials: list[str], statu
 
 
 @pytest.fixture
-def small_config(project_config) -> dict:
-    """The project's config, cut to two analyses (one without data under reported_only)."""
-    config = copy.deepcopy(project_config)
-    config["analyses"] = {k: config["analyses"][k] for k in ("illicit_heroin", "mortality")}
-    return config
+def small_settings(project_settings):
+    """The project's settings, cut to two analyses (one without data under reported_only)."""
+    analyses = {k: project_settings.analyses[k] for k in ("illicit_heroin", "mortality")}
+    return project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
 
 
-@pytest.fixture
-def results(tmp_path, small_config) -> Path:
-    root = tmp_path / "results"
+def write_results(root: Path, settings, published: bool = True) -> dict:
+    """Synthetic result files in the workflow's layout; returns the report's named inputs."""
     trials = ["CH1998", "DE2007", "EN2010"]
-    for evidence in small_config["evidence"]["run"]:
-        for analysis in small_config["analyses"]:
-            for prior in small_config["priors"]["heterogeneity"]:
-                directory = root / "fits" / evidence / analysis / prior
+    inputs = {"fits": [], "classical": [], "figures": []}
+    for evidence in settings.evidence.run:
+        for analysis in settings.analyses:
+            for prior in settings.priors:
+                files = layout.fit_files(evidence, analysis, prior)
                 no_data = analysis == "mortality" and evidence == "reported_only"
                 or_median = None if no_data else (3.1234 if analysis == "illicit_heroin" else 0.5)
-                write_fit(directory, or_median, trials)
-            figures = root / "figures" / evidence
-            figures.mkdir(parents=True, exist_ok=True)
-            for kind in ("forest", "prior_sensitivity"):
-                (figures / f"{kind}_{analysis}.png").write_bytes(PNG_1PX)
-    (root / "data").mkdir(parents=True)
+                write_fit(root / Path(files.summary).parent, or_median, trials)
+                (root / files.posterior).write_bytes(b"")
+                inputs["fits"] += [str(root / f) for f in files]
+            classical = root / layout.fill(layout.CLASSICAL, evidence=evidence, analysis=analysis)
+            classical.parent.mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(columns=["section"]).to_csv(classical, index=False)
+            inputs["classical"].append(str(classical))
+            for pattern in (layout.FOREST, layout.PRIOR_SENSITIVITY):
+                figure = root / layout.fill(pattern, evidence=evidence, analysis=analysis)
+                figure.parent.mkdir(parents=True, exist_ok=True)
+                figure.write_bytes(PNG_1PX)
+                inputs["figures"].append(str(figure))
+    audit = root / layout.AUDIT
+    audit.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(
         [
             {
@@ -145,155 +158,203 @@ def results(tmp_path, small_config) -> Path:
                 "used_in": "all/x",
             },
         ]
-    ).to_csv(root / "data" / "audit.csv", index=False)
-    (root / "classical").mkdir()
-    pd.DataFrame(
-        [
-            {
-                "source": "COCH11",
-                "outcome": "retention",
-                "statistic": "risk ratio",
-                "published_estimate": 1.44,
-                "published_lower": 1.19,
-                "published_upper": 1.75,
-                "published_n_studies": 4,
-                "published_n_participants": 1388,
-                "analysis": "retention_all",
-                "n_trials": 4,
-                "n_participants": 1388,
-                "dl_rr": 1.45373,
-                "dl_rr_lower": 1.2,
-                "dl_rr_upper": 1.7,
-                "explanation": "Same 4 trials; reproduced within rounding.",
-            }
-        ]
-    ).to_csv(root / "classical" / "published_comparison.csv", index=False)
-    return root
+    ).to_csv(audit, index=False)
+    inputs["audit"] = str(audit)
+    if published:
+        comparison = root / layout.PUBLISHED_COMPARISON
+        pd.DataFrame(
+            [
+                {
+                    "source": "COCH11",
+                    "outcome": "retention",
+                    "statistic": "risk ratio",
+                    "published_estimate": 1.44,
+                    "published_lower": 1.19,
+                    "published_upper": 1.75,
+                    "published_n_studies": 4,
+                    "published_n_participants": 1388,
+                    "analysis": "retention_all",
+                    "n_trials": 4,
+                    "n_participants": 1388,
+                    "dl_rr": 1.45373,
+                    "dl_rr_lower": 1.2,
+                    "dl_rr_upper": 1.7,
+                    "explanation": "Same 4 trials; reproduced within rounding.",
+                }
+            ]
+        ).to_csv(comparison, index=False)
+        inputs["published"] = str(comparison)
+    return inputs
 
 
-def context_for(config, results, **kwargs):
-    return report.build_context(
-        config,
-        results,
-        provenance_info={"date": "2026-01-01", "git": "abc123", "software": {"pymc": "6"}},
+@pytest.fixture
+def results(tmp_path, small_settings) -> dict:
+    return write_results(tmp_path, small_settings)
+
+
+PROVENANCE = {
+    "date": "2026-01-01",
+    "data_version": "0123456789ab",
+    "code_version": "abc123",
+    "data_files": {"extraction": {"path": "data/raw/extraction.csv", "sha256": "0" * 64}},
+    "software": {"pymc": "6"},
+}
+
+
+def context_for(settings, inputs, **kwargs):
+    return build_context(
+        settings,
+        ReportInputs.from_paths(inputs),
+        provenance=PROVENANCE,
+        config_yaml="analyses: {}\n",
         with_rank_plots=False,
         **kwargs,
     )
 
 
-# --- (a) the context builder -------------------------------------------------------------
-
-
-def test_summary_of_findings_uses_primary_prior_and_every_evidence_set(small_config, results):
-    sof = report.summary_of_findings(small_config, results)
-    assert list(sof["evidence"].unique()) == small_config["evidence"]["run"]
-    assert set(sof["prior"]) == {primary_prior(small_config, a) for a in small_config["analyses"]}
-    heroin = sof[(sof["analysis"] == "illicit_heroin") & (sof["evidence"] == "all")].iloc[0]
-    assert heroin["or_median"] == pytest.approx(3.1234)
-    assert heroin["n_trials"] == 3 and heroin["n_participants"] == 300
-
-
-def test_changing_a_summary_number_changes_the_html(small_config, results):
-    html = report.render(context_for(small_config, results))
-    assert "3.12" in html and "3.56" not in html
-    prior = primary_prior(small_config, "illicit_heroin")
-    path = results / "fits" / "all" / "illicit_heroin" / prior / "summary.csv"
-    summary = pd.read_csv(path)
-    summary.loc[summary["quantity"] == "OR", "median"] = 3.5555
-    summary.to_csv(path, index=False)
-    changed = report.render(context_for(small_config, results))
-    assert "3.56" in changed
-
-
-def test_plain_language_paragraph_uses_the_numbers(small_config, results):
-    context = context_for(small_config, results)
-    text = " ".join(context["plain_language"])
-    assert "3 trials, 300 participants" in text
-    assert "3.12, 1.56 to 6.25" in text  # OR and its interval from summary.csv
-    assert "about 20 more people per 100" in text  # RD 0.2
-    assert "99%" in text  # P(benefit) 0.987
-    html = report.render(context)
-    plain = html[html.index('id="plain-language"') :]
-    assert "3.12, 1.56 to 6.25" in plain[: plain.index("</div>")]
-
-
-def test_no_data_fit_is_reported_as_such(small_config, results):
-    context = context_for(small_config, results)
-    mortality = next(r for r in context["sof"] if r["analysis"] == "mortality")
-    assert [r["status"] for r in mortality["results"]] == ["passed", "no data"]
-    assert "no pooled estimate" not in " ".join(context["plain_language"])  # main set has data
-
-
-def test_missing_sensitivity_files_give_a_not_run_section(small_config, results):
-    context = context_for(small_config, results)
-    assert context["sensitivity"]["run"] is False
-    html = report.render(context)
-    section = html[html.index('<section id="riott">') :]
-    section = section[: section.index("</section>")]
-    assert "Not run." in section and "results" in section
-
-
-def test_sensitivity_files_are_shown_when_present(small_config, results):
-    (results / "sensitivity" / "tipping").mkdir(parents=True)
+def riott_section(tmp_path, settings) -> dict:
+    """The RIOTT section from small synthetic files."""
     pd.DataFrame(
         [
             {
                 "scenario": "missing_at_random",
                 "imor_heroin": 1,
                 "imor_methadone": 1,
-                "or_median": 4.321,
-                "or_lower": 1.5,
-                "or_upper": 12.0,
-                "p_or_above_1": 0.991,
+                "riott_or_median": 4.321,
+                "riott_or_lower": 1.5,
+                "riott_or_upper": 12.0,
+                "riott_p_or_above_1": 0.991,
             }
         ]
-    ).to_csv(results / "sensitivity" / "scenarios.csv", index=False)
-    (results / "sensitivity" / "tipping" / "tipping_sentence.txt").write_text(
-        "The conclusion tips when IMOR exceeds 2.5.\n"
+    ).to_csv(tmp_path / "scenarios.csv", index=False)
+    pd.DataFrame([{"heroin_scenario": "mar", "imor_riott_ci_includes_1": 2.5}]).to_csv(
+        tmp_path / "points.csv", index=False
     )
-    (results / "figures" / "sensitivity").mkdir(parents=True)
-    (results / "figures" / "sensitivity" / "tipping_curve.png").write_bytes(PNG_1PX)
-    html = report.render(context_for(small_config, results))
-    section = html[html.index('<section id="riott">') :]
-    assert "Not run." not in section[: section.index("</section>")]
-    assert "4.32" in section and "99%" in section and "tips when IMOR exceeds 2.5" in section
-    assert "data:image/png;base64," in section
+    (tmp_path / "sentence.txt").write_text("The conclusion tips when IMOR exceeds 2.5.\n")
+    for name in ("curve.png", "heat.png"):
+        (tmp_path / name).write_bytes(PNG_1PX)
+    return riott_report.section(
+        settings.riott,
+        tmp_path / "scenarios.csv",
+        tmp_path / "points.csv",
+        tmp_path / "sentence.txt",
+        {("riott", "mar"): tmp_path / "heat.png"},
+        tmp_path / "curve.png",
+    )
 
 
-def test_flagged_fits_are_marked(small_config, results):
-    prior = primary_prior(small_config, "illicit_heroin")
-    write_fit(
-        results / "fits" / "all" / "illicit_heroin" / prior,
-        3.1234,
-        ["CH1998", "DE2007", "EN2010"],
-        status="flagged",
+# --- (a) the context builder -------------------------------------------------------------
+
+
+def test_summary_of_findings_uses_primary_prior_and_every_evidence_set(small_settings, results):
+    fits = {k: read_fit(f) for k, f in ReportInputs.from_paths(results).fits.items()}
+    sof = summary_of_findings(small_settings, fits)
+    assert list(sof["evidence"].unique()) == list(small_settings.evidence.run)
+    assert set(sof["prior"]) == {a.primary_prior for a in small_settings.analyses.values()}
+    heroin = sof[(sof["analysis"] == "illicit_heroin") & (sof["evidence"] == "all")].iloc[0]
+    assert heroin["or_median"] == pytest.approx(3.1234)
+    assert heroin["n_trials"] == 3 and heroin["n_participants"] == 300
+
+
+def test_changing_a_summary_number_changes_the_html(small_settings, results):
+    html = render(context_for(small_settings, results))
+    assert "3.12" in html and "3.56" not in html
+    prior = small_settings.analysis("illicit_heroin").primary_prior
+    (path,) = [p for p in results["fits"] if f"all/illicit_heroin/{prior}/summary.csv" in p]
+    summary = pd.read_csv(path)
+    summary.loc[summary["quantity"] == "OR", "median"] = 3.5555
+    summary.to_csv(path, index=False)
+    changed = render(context_for(small_settings, results))
+    assert "3.56" in changed
+
+
+def test_plain_language_paragraph_uses_the_numbers(small_settings, results):
+    context = context_for(small_settings, results)
+    text = " ".join(context["plain_language"])
+    assert "3 trials, 300 participants" in text
+    assert "3.12, 1.56 to 6.25" in text  # OR and its interval from summary.csv
+    assert "about 20 more people per 100" in text  # RD 0.2
+    assert "99%" in text  # P(benefit) 0.987
+    assert "than with oral methadone" in text  # the control label from the config
+    html = render(context)
+    plain = html[html.index('id="plain-language"') :]
+    assert "3.12, 1.56 to 6.25" in plain[: plain.index("</div>")]
+
+
+def test_no_data_fit_is_reported_as_such(small_settings, results):
+    context = context_for(small_settings, results)
+    mortality = next(r for r in context["sof"] if r["analysis"] == "mortality")
+    assert [r["status"] for r in mortality["results"]] == ["passed", "no data"]
+    assert "no pooled estimate" not in " ".join(context["plain_language"])  # main set has data
+
+
+def test_optional_sections_appear_only_when_given(small_settings, tmp_path):
+    inputs = write_results(tmp_path / "bare", small_settings, published=False)
+    html = render(context_for(small_settings, inputs))
+    assert 'id="published"' not in html and 'href="#published"' not in html
+    assert 'id="riott"' not in html and "RIOTT" not in html
+    with_riott = render(
+        context_for(small_settings, inputs, sections=[riott_section(tmp_path, small_settings)])
     )
-    context = context_for(small_config, results)
+    assert 'href="#riott"' in with_riott and 'id="riott"' in with_riott
+
+
+def test_only_declared_inputs_are_read(small_settings, tmp_path):
+    """Files the rule does not declare are never shown, whatever lies beside them."""
+    inputs = write_results(tmp_path, small_settings, published=False)
+    stale = tmp_path / layout.PUBLISHED_COMPARISON
+    stale.write_text("source,outcome\nSTALE,retention\n")
+    assert "STALE" not in render(context_for(small_settings, inputs))
+
+
+def test_riott_section_shows_its_files(small_settings, results, tmp_path):
+    extra = riott_section(tmp_path, small_settings)
+    html = render(context_for(small_settings, results, sections=[extra]))
+    part = html[html.index('<section id="riott">') :]
+    part = part[: part.index("</section>")]
+    assert "4.32" in part and "99%" in part and "tips when IMOR exceeds 2.5" in part
+    assert "data:image/png;base64," in part
+    assert "Assumptions, each a config setting" in html  # its methods, from the docstring
+
+
+def test_flagged_fits_are_marked(small_settings, results):
+    prior = small_settings.analysis("illicit_heroin").primary_prior
+    (summary,) = [p for p in results["fits"] if f"all/illicit_heroin/{prior}/summary.csv" in p]
+    write_fit(Path(summary).parent, 3.1234, ["CH1998", "DE2007", "EN2010"], status="flagged")
+    context = context_for(small_settings, results)
     assert context["n_flagged"] == 1
-    html = report.render(context)
+    html = render(context)
     assert "FLAGGED" in html and 'class="flagged"' in html
     assert "7 divergences" in html
 
 
-def test_methods_follow_the_config(small_config, results):
-    html = report.render(context_for(small_config, results))
-    assert "target acceptance 0.999" in html
-    changed = copy.deepcopy(small_config)
-    changed["sampler"]["target_accept"] = 0.95
-    changed["diagnostics"]["r_hat_max"] = 1.05
-    html = report.render(context_for(changed, results))
+def test_methods_follow_the_config(small_settings, results):
+    html = render(context_for(small_settings, results))
+    assert f"target acceptance {small_settings.model.sampler.target_accept}" in html
+    model = small_settings.model._replace(
+        sampler=small_settings.model.sampler._replace(target_accept=0.95),
+        gate=small_settings.model.gate._replace(r_hat_max=1.05),
+    )
+    html = render(context_for(small_settings._replace(model=model), results))
     assert "target acceptance 0.95" in html and "at most 1.05" in html
     assert "Turner 2015" in html  # the Turner prior resolved per analysis
-    assert "Assumptions, each a config setting" in html  # from hatmeta.missing's docstring
 
 
-def test_context_names_missing_results(small_config, tmp_path):
-    with pytest.raises(FileNotFoundError, match="run `snakemake --cores 4` first"):
-        report.summary_of_findings(small_config, tmp_path / "nowhere")
+def test_title_and_labels_come_from_the_config(small_settings, results):
+    relabelled = small_settings._replace(
+        report=small_settings.report._replace(title="A review of X"),
+        comparison=small_settings.comparison._replace(
+            treatment_label="drug X", control_label="placebo"
+        ),
+    )
+    html = render(context_for(relabelled, results))
+    assert "<h1>A review of X</h1>" in html
+    assert "drug X versus placebo" in html and "oral methadone" not in html
 
 
-def test_provenance_checksums_and_versions(project_config):
-    info = report.provenance(project_config, repo=Path(__file__).resolve().parents[1])
+def test_provenance_checksums_and_versions(project_settings):
+    data = {k: v for k, v in project_settings.data._asdict().items() if v}
+    info = provenance(data)
     assert set(info["software"]) >= {
         "python",
         "snakemake",
@@ -305,15 +366,16 @@ def test_provenance_checksums_and_versions(project_config):
         "statsmodels",
     }
     assert re.fullmatch(r"[0-9a-f]{64}", info["data_files"]["extraction"]["sha256"])
-    assert info["git"]
+    assert re.fullmatch(r"[0-9a-f]{12}", info["data_version"])
+    assert info["code_version"] != NOT_GIT
 
 
 def test_git_describe_outside_a_repository(tmp_path):
-    assert report.git_describe(tmp_path) == "unknown"
+    assert git_describe(tmp_path) == NOT_GIT
 
 
 def test_docstring_blocks_keep_literal_blocks_and_items():
-    blocks = report.docstring_blocks(
+    blocks = docstring_blocks(
         "Title line.\n\nThe model\n---------\nCode follows::\n\n    x = 1\n    y = 2\n\n"
         "1. first item\n   continued\n2. second\n"
     )
@@ -361,8 +423,10 @@ class Structure(HTMLParser):
             self.stack.pop()
 
 
-def test_html_structure(small_config, results):
-    html = report.render(context_for(small_config, results))
+def test_html_structure(small_settings, results, tmp_path):
+    html = render(
+        context_for(small_settings, results, sections=[riott_section(tmp_path, small_settings)])
+    )
     parser = Structure()
     parser.feed(html)
     parser.close()
@@ -396,11 +460,11 @@ CHROMIUM = shutil.which("chromium")
     CHROMIUM is None,
     reason="chromium not installed (apt-get install -y chromium); browser screenshot skipped",
 )
-def test_report_renders_in_a_headless_browser(small_config, results, tmp_path):
+def test_report_renders_in_a_headless_browser(small_settings, results, tmp_path):
     from PIL import Image
 
     page = tmp_path / "report.html"
-    report.write_report(context_for(small_config, results), page)
+    write_report(context_for(small_settings, results), page)
     shot = tmp_path / "shot.png"
     subprocess.run(
         [

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, small_config, snakemake, workdir_with_config
+import yaml
+from conftest import ROOT, SMALL_CONFIG_ARGS, project_workdir, snakemake
 
 sys.path.insert(0, str(ROOT / "tools"))
 from local_slurm import SNAKEMAKE_ARGS, LocalSlurm, SlurmUnavailable
@@ -54,18 +55,21 @@ def compared_results(workdir: Path) -> dict[str, bytes]:
 @pytest.mark.workflow
 @pytest.mark.slurm
 def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_path):
-    config = small_config()
     # Batches of 3 grid cells here, one batch of all 9 in the local run: the joined grid and
     # everything after it must not depend on the batch size.
-    config["riott"]["tipping"]["cells_per_job"] = 3
-    workdir = workdir_with_config(tmp_path, config)
+    batches = tmp_path / "batches.yaml"
+    batches.write_text(yaml.safe_dump({"riott": {"tipping": {"cells_per_job": 3}}}))
+    workdir = project_workdir(tmp_path / "run")
     started = time.monotonic()
     result = snakemake(
-        "--configfile",
-        "config.yaml",
+        *SMALL_CONFIG_ARGS,
+        str(batches),
         "--workflow-profile",
         str(PROFILE),
         *SNAKEMAKE_ARGS,
+        # All scenario and grid jobs in one cluster job.
+        "--group-components",
+        "riott=20",
         "--jobs",
         "4",
         "--cores",
@@ -84,7 +88,7 @@ def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_pat
         assert completed.get(job_id) == "COMPLETED", (job_id, completed)
     assert "Job stats:" in output and "Finished jobid" in output
 
-    # The 3 scenarios and 3 grid batches ran as one cluster job (group "riott").
+    # The scenarios and the 3 grid batches ran as one cluster job (group "riott").
     group_jobs = [log for _, log in submitted if "group_riott" in log]
     assert len(group_jobs) == 1, submitted
     riott_logs = sorted(p.name for p in (workdir / "logs/sensitivity").glob("*.log"))

@@ -1,4 +1,4 @@
-"""The Snakemake workflow itself: lint, DAG, and the extract stage end to end."""
+"""The Snakemake workflow itself: lint, DAG, other reviews end to end, reruns, stale results."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import (
+    BCG_REVIEW,
+    CONFIG,
     OTHER_REVIEW,
-    absolute_data_paths,
+    SMALL,
+    SMALL_CONFIG_ARGS,
+    project_workdir,
+    review_copy,
     snakemake,
-    workdir_with_config,
     write_rows,
 )
 
@@ -20,11 +25,15 @@ from conftest import (
 #: (uv.lock), so per-rule conda environments would duplicate the lock file; the registries
 #: this project is built against serve PyPI, not conda channels.
 ACCEPTED_LINTS = {"Specify a conda environment or container for each rule."}
+#: Words of this project's review, which no other review's report may contain.
+DOMAIN_WORDS = re.compile(r"heroin|methadone|riott", re.IGNORECASE)
 
 
-def other_review(tmp_path: Path) -> Path:
-    config = yaml.safe_load((OTHER_REVIEW / "config.yaml").read_text())
-    return workdir_with_config(tmp_path, absolute_data_paths(config))
+def run_review(review: Path, *args: str, check: bool = True):
+    """Run a review the way README says, from the repository root."""
+    return snakemake(
+        "--configfile", str(review / "config.yaml"), "--directory", str(review), *args, check=check
+    )
 
 
 def test_lint_reports_only_accepted_lints():
@@ -40,25 +49,51 @@ def test_dry_run_shows_the_dag():
     assert re.search(r'label = "extract"', result.stdout)
 
 
-@pytest.mark.workflow
-def test_extract_stage_on_another_review(tmp_path):
-    workdir = other_review(tmp_path)
-    snakemake("--configfile", "config.yaml", "--cores", "2", "extract", cwd=workdir)
-    audit = (workdir / "results/data/audit.csv").read_text()
-    assert "ALPHA2001" in audit and "round(50.0% x 60) = 30" in audit
-    assert (workdir / "results/data/analyses/reported_only/abstinence.csv").exists()
+def test_a_reviews_config_stands_alone(tmp_path):
+    """Another review's config is not merged into this project's: none of our analyses, priors
+    or RIOTT section appear in its DAG."""
+    review = review_copy(OTHER_REVIEW, tmp_path / "review")
+    result = run_review(review, "-n", "--quiet", "rules")
+    output = result.stdout + result.stderr
+    assert "riott" not in output and "published_comparison" not in output
+    assert "fit" in output and "report" in output
 
 
 @pytest.mark.workflow
-def test_malformed_sheet_fails_fast_and_leaves_nothing(tmp_path, sheet_rows, project_config):
+@pytest.mark.parametrize(
+    ("review", "title", "arms"),
+    [
+        (OTHER_REVIEW, "BUP versus PLA", ("BUP", "PLA")),
+        (BCG_REVIEW, "BCG vaccine versus no vaccine", ("BCG vaccine", "no vaccine")),
+    ],
+    ids=["synthetic", "bcg"],
+)
+def test_another_review_end_to_end(tmp_path, review, title, arms):
+    review = review_copy(review, tmp_path / "review")
+    run_review(review, "--cores", "2")
+    results = review / "results"
+    html = (results / "report/report.html").read_text()
+    assert f"<h1>{title}</h1>" in html
+    assert all(arm in html for arm in arms)
+    assert DOMAIN_WORDS.search(html) is None, DOMAIN_WORDS.search(html)
+    for notebook in ("extraction_audit", "model_checks"):
+        assert (results / f"notebooks/{notebook}.html").stat().st_size > 0
+    assert not (results / "notebooks/riott_sensitivity.html").exists()
+    assert not (results / "sensitivity").exists()
+    assert "nothing to be done" in run_review(review, "-n").stdout.lower()
+
+
+@pytest.mark.workflow
+def test_malformed_sheet_fails_fast_and_leaves_nothing(tmp_path, sheet_rows):
     bad = [dict(row) for row in sheet_rows]
     bad[10]["events"] = "-1"
     sheet = write_rows(tmp_path / "extraction.csv", bad)
-    config = {**project_config, "data": {**project_config["data"], "extraction": str(sheet)}}
-    workdir = workdir_with_config(tmp_path, config)
+    (tmp_path / "override.yaml").write_text(yaml.safe_dump({"data": {"extraction": str(sheet)}}))
+    workdir = project_workdir(tmp_path / "run")
     result = snakemake(
-        "--configfile", "config.yaml", "--cores", "2", "extract", cwd=workdir, check=False
-    )
+        "--configfile", str(CONFIG), str(tmp_path / "override.yaml"), "--cores", "2",
+        "extract", cwd=workdir, check=False,
+    )  # fmt: skip
     assert result.returncode != 0
     assert f"{sheet}, line 12" in result.stderr and "column 'events'" in result.stderr
     outputs = [p for p in (workdir / "results").rglob("*") if p.is_file()]
@@ -66,13 +101,16 @@ def test_malformed_sheet_fails_fast_and_leaves_nothing(tmp_path, sheet_rows, pro
 
 
 @pytest.mark.workflow
-def test_malformed_config_names_the_key(tmp_path, project_config):
-    config = {**project_config, "sampler": {**project_config["sampler"], "chains": "four"}}
-    workdir = workdir_with_config(tmp_path, config)
-    result = snakemake("--configfile", "config.yaml", "-n", cwd=workdir, check=False)
+def test_malformed_config_names_the_key(tmp_path):
+    (tmp_path / "override.yaml").write_text(yaml.safe_dump({"sampler": {"chains": "four"}}))
+    workdir = project_workdir(tmp_path / "run")
+    result = snakemake(
+        "--configfile", str(CONFIG), str(tmp_path / "override.yaml"), "-n", cwd=workdir,
+        check=False,
+    )  # fmt: skip
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "['sampler']['chains']" in output and "'four' is not of type 'integer'" in output
+    assert "sampler/chains: 'four' is not of type 'integer'" in output
 
 
 def job_counts(dry_run_output: str) -> dict[str, int]:
@@ -90,7 +128,7 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
 def test_pipeline_produces_fits_classical_figures_and_sensitivity(small_run):
     results = small_run / "results"
     for evidence in ("all", "reported_only"):
-        for prior in ("half_normal_0.5", "half_normal_1"):
+        for prior in ("half_normal_0.5", "half_normal_1", "turner2015"):
             fit = results / "fits" / evidence / "retention" / prior
             assert {p.name for p in fit.iterdir()} >= {
                 "posterior.nc",
@@ -110,24 +148,37 @@ def test_pipeline_produces_fits_classical_figures_and_sensitivity(small_run):
         "RIOTT's 95% credible interval"
         in (results / "sensitivity/tipping/tipping_sentence.txt").read_text()
     )
+    assert "nothing to be done" in snakemake(*SMALL_CONFIG_ARGS, "-n", cwd=small_run).stdout.lower()
 
 
 @pytest.mark.workflow
 def test_missing_positive_reproduces_published_riott_counts(small_run):
-    import pandas as pd
-
     riott = pd.read_csv(small_run / "results/sensitivity/missing_positive/riott.csv")
     riott = riott.set_index("quantity")
     for quantity, published in (("responders_treatment", 31), ("responders_control", 11)):
         assert riott.at[quantity, "lower"] == riott.at[quantity, "upper"] == published
 
 
+def edited_config(workdir: Path, edit) -> str:
+    """The small run's config (real config, small override merged as Snakemake merges them)
+    with ``edit`` applied, as one stand-alone file: an override file cannot remove a section
+    or a scenario."""
+    from snakemake.utils import update_config
+
+    config = yaml.safe_load(CONFIG.read_text())
+    update_config(config, yaml.safe_load(SMALL.read_text()))
+    edit(config)
+    path = workdir / "edited.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return str(path)
+
+
 @pytest.mark.workflow
 def test_editing_one_scenario_reruns_only_its_jobs(small_run):
-    config = yaml.safe_load((small_run / "config.yaml").read_text())
-    config["riott"]["scenarios"]["missing_at_random"]["imor_methadone"] = 2.0
-    (small_run / "edited.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    result = snakemake("--configfile", "edited.yaml", "-n", cwd=small_run)
+    def edit(config):
+        config["riott"]["scenarios"]["missing_at_random"]["imor_methadone"] = 2.0
+
+    result = snakemake("--configfile", edited_config(small_run, edit), "-n", cwd=small_run)
     counts = job_counts(result.stdout + result.stderr)
     assert counts.get("riott_scenario") == 1
     assert "missing_at_random" in result.stdout + result.stderr
@@ -139,48 +190,43 @@ def test_editing_one_scenario_reruns_only_its_jobs(small_run):
 def test_same_config_gives_identical_summary_tables(small_run):
     target = "results/fits/all/retention/half_normal_0.5/summary.csv"
     before = (small_run / target).read_bytes()
-    snakemake(
-        "--configfile", "config.yaml", "--cores", "2", "--forcerun", "fit", target, cwd=small_run
-    )
+    snakemake(*SMALL_CONFIG_ARGS, "--cores", "2", "--forcerun", "fit", target, cwd=small_run)
     assert (small_run / target).read_bytes() == before
 
 
-def flagging_config(on_failure: str) -> dict:
-    config = yaml.safe_load((OTHER_REVIEW / "config.yaml").read_text())
+def flagging_review(tmp_path: Path, on_failure: str) -> Path:
+    review = review_copy(OTHER_REVIEW, tmp_path / "review")
+    config = yaml.safe_load((review / "config.yaml").read_text())
     # An unreachable ESS threshold makes every fit fail its convergence checks.
     config["diagnostics"] = {"ess_bulk_min": 10**9, "on_failure": on_failure}
-    config["priors"]["heterogeneity"] = {"half_normal_0.5": {"family": "half_normal", "scale": 0.5}}
-    return absolute_data_paths(config)
+    (review / "config.yaml").write_text(yaml.safe_dump(config))
+    return review
 
 
 @pytest.mark.workflow
 def test_failing_fit_stops_with_a_message_naming_fit_prior_and_check(tmp_path):
-    workdir = workdir_with_config(tmp_path, flagging_config("stop"))
+    review = flagging_review(tmp_path, "stop")
     target = "results/fits/all/abstinence/half_normal_0.5/summary.csv"
-    result = snakemake(
-        "--configfile", "config.yaml", "--cores", "2", target, cwd=workdir, check=False
-    )
+    result = run_review(review, "--cores", "2", target, check=False)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "fit 'all/abstinence' with prior 'half_normal_0.5' failed convergence checks" in output
     assert "ess_bulk" in output
-    assert not (workdir / target).exists()
+    assert not (review / target).exists()
 
 
 @pytest.mark.workflow
 def test_failing_fit_is_flagged_when_config_says_so(tmp_path):
-    workdir = workdir_with_config(tmp_path, flagging_config("flag"))
+    review = flagging_review(tmp_path, "flag")
     target = "results/fits/all/abstinence/half_normal_0.5/diagnostics.json"
-    snakemake("--configfile", "config.yaml", "--cores", "2", target, cwd=workdir)
-    diagnostics = json.loads((workdir / target).read_text())
+    run_review(review, "--cores", "2", target)
+    diagnostics = json.loads((review / target).read_text())
     assert diagnostics["status"] == "flagged"
     assert any("ess_bulk" in failure for failure in diagnostics["failures"])
 
 
 @pytest.mark.workflow
 def test_report_notebooks_and_snakemake_report_archive(small_run):
-    import pandas as pd
-
     results = small_run / "results"
     html = (results / "report/report.html").read_text()
     summary = pd.read_csv(results / "fits/all/retention/half_normal_0.5/summary.csv")
@@ -190,5 +236,34 @@ def test_report_notebooks_and_snakemake_report_archive(small_run):
         assert (results / f"notebooks/{notebook}.ipynb").stat().st_size > 0
         assert (results / f"notebooks/{notebook}.html").stat().st_size > 0
     archive = small_run / "workflow-report.zip"
-    snakemake("--configfile", "config.yaml", "--report", str(archive), cwd=small_run)
+    snakemake(*SMALL_CONFIG_ARGS, "--report", str(archive), cwd=small_run)
     assert archive.stat().st_size > 100_000
+
+
+@pytest.mark.workflow
+def test_removed_results_are_not_reported(small_run, tmp_path):
+    """After a full run, a scenario and then the whole missing-test section are removed from
+    the config: the report no longer shows them, whatever files remain under results/."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run, symlinks=True)
+    results = run / "results"
+    assert "worst_case" in (results / "report/report.html").read_text()
+
+    def without_scenario(config):
+        del config["riott"]["scenarios"]["worst_case"]
+
+    snakemake("--configfile", edited_config(run, without_scenario), "--cores", "2", cwd=run)
+    html = (results / "report/report.html").read_text()
+    assert "worst_case" not in html and "missing_at_random" in html
+    assert (results / "sensitivity/worst_case/riott.csv").exists()  # stale, but not shown
+
+    def without_riott(config):
+        del config["riott"]
+
+    snakemake("--configfile", edited_config(run, without_riott), "--cores", "2", cwd=run)
+    html = (results / "report/report.html").read_text()
+    assert 'id="riott"' not in html and "RIOTT missing-test" not in html
+    assert "missing_at_random" not in html
+    assert (results / "sensitivity/scenarios.csv").exists()  # stale, but not shown

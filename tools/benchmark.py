@@ -76,17 +76,23 @@ def stage_times(workdir: Path, targets: list[str], clear: list[str], cores: int)
 def in_process_breakdown() -> dict:
     """Import, compile and per-fit sampling time of one prior's fits, in this process."""
     start = time.perf_counter()
-    from hatmeta import config as hatconfig
-    from hatmeta import modelling, tables
+    from hatmeta import layout
+    from hatmeta.bayes.stage import run_prior
+    from hatmeta.config import load_settings
+    from hatmeta.data.tables import build_tables
 
-    cfg = hatconfig.load(ROOT / "config" / "config.yaml")
-    cfg["data"] = {k: str(ROOT / v) for k, v in cfg["data"].items()}
-    built = tables.build_tables(cfg)
+    settings = load_settings(ROOT / "config" / "config.yaml")
+    data = settings.data
+    built = build_tables(ROOT / data.extraction, ROOT / data.bibliography, settings.extract)
     imported = time.perf_counter() - start
-    prior = cfg["priors"]["primary"]
+    prior = next(iter(settings.priors))
     out = Path(tempfile.mkdtemp(prefix="hatmeta-bench-fits-"))
+    outputs = {
+        key: layout.FitFiles(*(str(out / p) for p in layout.fit_files(*key, prior)))
+        for key in built["analyses"]
+    }
     start = time.perf_counter()
-    stage = modelling.run_prior(cfg, prior, built["analyses"], out)
+    stage = run_prior(settings.model, settings.prior(prior), built["analyses"], outputs)
     total = time.perf_counter() - start
     fits = sum(t["fits"] for t in stage.timings)
     sampling = sum(t["seconds"] for t in stage.timings)
@@ -109,23 +115,24 @@ def grid_times(workdir: Path, cores: int) -> dict:
     from local_slurm import SNAKEMAKE_ARGS, LocalSlurm
 
     from hatmeta import config as hatconfig
-    from hatmeta.grid import tipping_batches, tipping_cells
+    from hatmeta.riott.grid import tipping_batches, tipping_cells
 
     config = hatconfig.load(ROOT / "config" / "config.yaml")
-    tipping = config["riott"]["tipping"]
-    batched = tipping["cells_per_job"]
+    tipping = hatconfig.settings(config).riott.tipping
+    batched = tipping.cells_per_job
     slurm_args = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), *SNAKEMAKE_ARGS]
     modes = {
         "batching_on": (batched, ["--group-components", "riott=8"]),
         "batching_off": (1, ["--group-components", "riott=1"]),
     }
-    heroin_scenarios = len(tipping["heroin_scenarios"])
+    heroin_scenarios = len(tipping.heroin_scenarios)
     report: dict = {"cells": len(tipping_cells(tipping)) * heroin_scenarios}
     with LocalSlurm(Path(tempfile.mkdtemp(prefix="hatmeta-bench-slurm-"))) as cluster:
         for mode, (cells_per_job, group_args) in modes.items():
-            tipping["cells_per_job"] = cells_per_job
+            config["riott"]["tipping"]["cells_per_job"] = cells_per_job
             (workdir / "grid.yaml").write_text(yaml.safe_dump({"riott": config["riott"]}))
-            grid_jobs = len(tipping_batches(tipping, cells_per_job)) * heroin_scenarios
+            sized = tipping._replace(cells_per_job=cells_per_job)
+            grid_jobs = len(tipping_batches(sized)) * heroin_scenarios
             config_args = ["--configfile", "config/config.yaml", "grid.yaml"]
             for executor, extra in (
                 ("local", []),

@@ -1,63 +1,67 @@
-"""Figures of the modelling stage, drawn from the files the fits wrote."""
+"""Figures of the modelling stage, composed from the files the fits wrote (plots draw them)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hatmeta import plots, priors
-from hatmeta.config import primary_prior
-from hatmeta.io import fit_dir
+
+if TYPE_CHECKING:
+    from hatmeta.config import Analysis, Comparison, PriorSpec
+    from hatmeta.layout import FitFiles
 
 
-def read_fit(root: str | Path, evidence: str, analysis: str, prior: str) -> dict[str, Any]:
+def read_fit_tables(files: FitFiles) -> dict[str, pd.DataFrame]:
     """The summary and trial table of one fit (summary empty when the fit had no data)."""
-    directory = fit_dir(root, evidence, analysis, prior)
-    summary = pd.read_csv(directory / "summary.csv")
+    summary = pd.read_csv(files.summary)
     return {
         "summary": summary if "median" in summary.columns else pd.DataFrame(),
-        "trials": pd.read_csv(directory / "trials.csv"),
+        "trials": pd.read_csv(files.trials),
     }
 
 
-def prior_labels(config: Mapping[str, Any], analysis: str) -> dict[str, str]:
+def prior_labels(
+    analysis: Analysis, specs: Mapping[str, PriorSpec], turner_comparison: str
+) -> dict[str, str]:
     """Readable labels of every heterogeneity prior as resolved for one analysis."""
-    outcome = config["outcomes"][config["analyses"][analysis]["outcome"]]
-    comparison = config["comparison"]["turner_comparison"]
     return {
-        name: priors.resolve(name, spec, outcome, comparison)["label"]
-        for name, spec in config["priors"]["heterogeneity"].items()
+        name: priors.resolve(spec, analysis.outcome, turner_comparison).label
+        for name, spec in specs.items()
     }
 
 
 def analysis_figures(
-    config: Mapping[str, Any], root: str | Path, evidence: str, analysis: str
+    analysis: Analysis,
+    fits: Mapping[str, FitFiles],
+    labels: Mapping[str, str],
+    comparison: Comparison,
 ) -> dict[str, Any]:
-    """Forest plot (primary prior) and prior-sensitivity plot of one analysis, or None."""
-    spec = config["analyses"][analysis]
-    outcome = config["outcomes"][spec["outcome"]]
-    primary = primary_prior(config, analysis)
-    labels = prior_labels(config, analysis)
-    fits = {prior: read_fit(root, evidence, analysis, prior) for prior in labels}
-    if fits[primary]["summary"].empty:
+    """Forest plot (primary prior) and prior-sensitivity plot of one analysis, or None.
+
+    ``fits`` maps each prior's name to its fit files, ``labels`` each prior to its label.
+    """
+    tables = {prior: read_fit_tables(files) for prior, files in fits.items()}
+    primary = tables[analysis.primary_prior]
+    if primary["summary"].empty:
         return {"forest": None, "prior_sensitivity": None}
-    treatment = config["comparison"]["treatment_arm"]
+    outcome = analysis.outcome
     forest = plots.forest_plot(
-        fits[primary]["summary"],
-        fits[primary]["trials"],
-        title=spec["title"],
-        event=outcome["event"],
-        higher_is_better=outcome["higher_is_better"],
-        prior_label=labels[primary],
-        treatment=treatment,
+        primary["summary"],
+        primary["trials"],
+        title=analysis.title,
+        event=outcome.event,
+        higher_is_better=outcome.higher_is_better,
+        prior_label=labels[analysis.primary_prior],
+        treatment=comparison.treatment_label,
+        control=comparison.control_label,
     )
     sensitivity = plots.prior_sensitivity_plot(
-        {labels[p]: f["summary"] for p, f in fits.items()},
-        title=spec["title"],
-        event=outcome["event"],
+        {labels[p]: t["summary"] for p, t in tables.items()},
+        title=analysis.title,
+        event=outcome.event,
     )
     return {"forest": forest, "prior_sensitivity": sensitivity}
 

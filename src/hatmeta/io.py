@@ -1,21 +1,19 @@
-"""Small file helpers shared by every stage: outputs appear whole or not at all."""
+"""File writers shared by every stage: outputs appear whole or not at all."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-
-def fit_dir(root: str | Path, evidence: str, analysis: str, prior: str) -> Path:
-    """Where one fit's files live: ``{root}/{evidence}/{analysis}/{prior}/``."""
-    return Path(root) / evidence / analysis / prior
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 
 @contextmanager
@@ -48,7 +46,46 @@ def write_csv(frame: pd.DataFrame, path: str | Path, float_format: str = "%.6g")
     write_with(path, lambda tmp: frame.to_csv(tmp, index=False, float_format=float_format))
 
 
-def write_json(data: Any, path: str | Path) -> None:
-    """Write JSON atomically with sorted keys (stable diffs, byte-identical reruns)."""
+def write_text(text: str, path: str | Path) -> None:
+    """Write a text file atomically."""
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _rounded(value: Any, digits: int) -> Any:
+    """Round floats to significant digits and make non-finite values JSON's null, recursively."""
+    if isinstance(value, Mapping):
+        return {str(k): _rounded(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v, digits) for v in value]
+    if isinstance(value, float):  # NumPy floats are floats too
+        if not math.isfinite(value):
+            return None
+        return float(f"{value:.{digits}g}")
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # NumPy scalars
+        return _rounded(value.item(), digits)
+    return value
+
+
+def write_json(data: Any, path: str | Path, digits: int | None = None) -> None:
+    """Write JSON atomically with sorted keys (stable diffs, byte-identical reruns).
+
+    With ``digits``, floats are rounded to that many significant digits and non-finite values
+    are written as ``null``.
+    """
+    if digits is not None:
+        data = _rounded(data, digits)
     text = json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-    write_with(path, lambda tmp: tmp.write_text(text))
+    write_text(text, path)
+
+
+def save_posterior(tree: xr.DataTree, path: str | Path) -> None:
+    """Write a posterior to netCDF (h5netcdf engine), atomically."""
+    write_with(path, lambda tmp: tree.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def load_posterior(path: str | Path) -> xr.DataTree:
+    """A posterior written by :func:`save_posterior`, loaded into memory (file closed)."""
+    import xarray as xr
+
+    with xr.open_datatree(path, engine="h5netcdf") as tree:
+        return tree.load()

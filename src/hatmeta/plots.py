@@ -1,4 +1,4 @@
-"""Journal-style figures: forest plots, prior sensitivity, RIOTT tipping point.
+"""Journal-style figures: forest plots and prior sensitivity.
 
 Every function takes tidy tables (as written under ``results/``) and returns a matplotlib
 ``Figure``; saving is the caller's business. Odds ratios are always on a log axis.
@@ -79,6 +79,86 @@ def _legend_below(ax, points: float = 54, ncol: int = 4) -> None:
     )
 
 
+def _interval(ax, row: pd.Series, y: float, colour: str, marker: str, size: float, label):
+    """One estimate with its interval on a horizontal line; returns the interval's ends."""
+    ax.plot([row["lower"], row["upper"]], [y] * 2, color=colour, lw=1.2)
+    ax.plot(row["median"], y, marker, color=colour, ms=size, label=label)
+    return [row["lower"], row["upper"]]
+
+
+def _trial_estimates(ax, summary: pd.DataFrame, trials: pd.DataFrame, ys) -> list[float]:
+    """Observed (grey squares) and shrunken (blue circles) trial ORs; their interval ends."""
+    values = []
+    for y, trial in zip(ys, trials.itertuples(index=False), strict=True):
+        first = y == ys[0]
+        obs = _row(summary, f"OR_observed[{trial.trial}]")
+        if obs is not None:
+            label = "observed (95% CI)" if first else None
+            values += _interval(ax, obs, y + 0.12, OBSERVED, "s", 5, label)
+        shr = _row(summary, f"OR_shrunken[{trial.trial}]")
+        if shr is not None:
+            label = "shrunken (95% CrI)" if first else None
+            values += _interval(ax, shr, y - 0.12, SHRUNKEN, "o", 4.5, label)
+    return values
+
+
+def _pooled_estimates(ax, pooled, predictive, y_pool: float, y_pred: float) -> list[float]:
+    """The pooled OR (diamond) and the prediction interval; their interval ends."""
+    values = []
+    if pooled is not None:
+        m, lo, hi = pooled["median"], pooled["lower"], pooled["upper"]
+        ax.fill(
+            [lo, m, hi, m],
+            [y_pool, y_pool + 0.22, y_pool, y_pool - 0.22],
+            color=POOLED,
+            label="pooled (95% CrI)",
+        )
+        ax.text(
+            1.01,
+            y_pool,
+            f"{m:.2f} ({lo:.2f} to {hi:.2f})",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=8,
+        )
+        values += [lo, hi]
+    if predictive is not None:
+        ax.plot(
+            [predictive["lower"], predictive["upper"]],
+            [y_pred] * 2,
+            color=POOLED,
+            lw=2.5,
+            alpha=0.5,
+            label="new trial (95% prediction)",
+        )
+        values += [predictive["lower"], predictive["upper"]]
+    return values
+
+
+def _trial_labels(ax, trials: pd.DataFrame, ys, y_pool: float, y_pred: float) -> None:
+    """Trial names with their counts on the left, outcome definitions on the right."""
+    labels = [
+        f"{t.label}  {t.events_treatment}/{t.total_treatment} vs "
+        f"{t.events_control}/{t.total_control}"
+        for t in trials.itertuples(index=False)
+    ]
+    ax.set_yticks([*ys, y_pool, y_pred])
+    ax.set_yticklabels([*labels, "Pooled odds ratio", "Prediction (new trial)"])
+    ax.set_ylim(0.2, ys[0] + 0.8 if len(trials) else 2.5)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    for y, trial in zip(ys, trials.itertuples(index=False), strict=True):
+        ax.text(
+            1.01,
+            y,
+            _shorten(trial.definition, 48),
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=7,
+            color="#444444",
+        )
+
+
 def forest_plot(
     summary: pd.DataFrame,
     trials: pd.DataFrame,
@@ -87,106 +167,29 @@ def forest_plot(
     event: str,
     higher_is_better: bool,
     prior_label: str,
-    treatment: str = "SIH",
-    control: str = "oral methadone",
+    treatment: str,
+    control: str,
 ) -> Figure:
     """Observed and shrunken trial odds ratios, pooled OR and prediction interval.
 
-    Parameters
-    ----------
-    summary
-        A fit summary (``quantity, median, lower, upper, mean, note``) with ``OR``,
-        ``OR_predictive``, ``OR_shrunken[trial]`` and ``OR_observed[trial]`` rows.
-    trials
-        One row per included trial: ``trial``, ``label`` (e.g. "Germany 2007"),
-        ``definition``, ``events_treatment``, ``total_treatment``, ``events_control``,
-        ``total_control``.
+    ``summary`` is a fit summary with ``OR``, ``OR_predictive``, ``OR_shrunken[trial]`` and
+    ``OR_observed[trial]`` rows; ``trials`` has one row per included trial (``trial``,
+    ``label``, ``definition`` and both arms' counts).
     """
     with plt.rc_context(STYLE):
         n = len(trials)
         fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * (n + 3)))
         ys = np.arange(n + 2, 2, -1)
-        values = []
-        for y, trial in zip(ys, trials.itertuples(index=False), strict=True):
-            obs = _row(summary, f"OR_observed[{trial.trial}]")
-            shr = _row(summary, f"OR_shrunken[{trial.trial}]")
-            if obs is not None:
-                ax.plot([obs["lower"], obs["upper"]], [y + 0.12] * 2, color=OBSERVED, lw=1.2)
-                ax.plot(
-                    obs["median"],
-                    y + 0.12,
-                    "s",
-                    color=OBSERVED,
-                    ms=5,
-                    label="observed (95% CI)" if y == ys[0] else None,
-                )
-                values += [obs["lower"], obs["upper"]]
-            if shr is not None:
-                ax.plot([shr["lower"], shr["upper"]], [y - 0.12] * 2, color=SHRUNKEN, lw=1.2)
-                ax.plot(
-                    shr["median"],
-                    y - 0.12,
-                    "o",
-                    color=SHRUNKEN,
-                    ms=4.5,
-                    label="shrunken (95% CrI)" if y == ys[0] else None,
-                )
-                values += [shr["lower"], shr["upper"]]
-        pooled = _row(summary, "OR")
-        predictive = _row(summary, "OR_predictive")
         y_pool, y_pred = 1.6, 0.7
-        if pooled is not None:
-            m, lo, hi = pooled["median"], pooled["lower"], pooled["upper"]
-            ax.fill(
-                [lo, m, hi, m],
-                [y_pool, y_pool + 0.22, y_pool, y_pool - 0.22],
-                color=POOLED,
-                label="pooled (95% CrI)",
-            )
-            values += [lo, hi]
-        if predictive is not None:
-            ax.plot(
-                [predictive["lower"], predictive["upper"]],
-                [y_pred] * 2,
-                color=POOLED,
-                lw=2.5,
-                alpha=0.5,
-                label="new trial (95% prediction)",
-            )
-            values += [predictive["lower"], predictive["upper"]]
+        values = _trial_estimates(ax, summary, trials, ys)
+        values += _pooled_estimates(
+            ax, _row(summary, "OR"), _row(summary, "OR_predictive"), y_pool, y_pred
+        )
         finite = [v for v in values if np.isfinite(v) and v > 0]
         lo_lim = min([*finite, 0.5]) / 1.5
         hi_lim = max([*finite, 2.0]) * 1.5
         _or_axis(ax, lo_lim, hi_lim, f"Odds ratio of {event} ({treatment} vs {control}), log scale")
-        labels = [
-            f"{t.label}  {t.events_treatment}/{t.total_treatment} vs "
-            f"{t.events_control}/{t.total_control}"
-            for t in trials.itertuples(index=False)
-        ]
-        ax.set_yticks([*ys, y_pool, y_pred])
-        ax.set_yticklabels([*labels, "Pooled odds ratio", "Prediction (new trial)"])
-        ax.set_ylim(0.2, ys[0] + 0.8 if n else 2.5)
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        if pooled is not None:
-            ax.text(
-                1.01,
-                y_pool,
-                f"{pooled['median']:.2f} ({pooled['lower']:.2f} to {pooled['upper']:.2f})",
-                transform=ax.get_yaxis_transform(),
-                va="center",
-                fontsize=8,
-            )
-        for y, trial in zip(ys, trials.itertuples(index=False), strict=True):
-            ax.text(
-                1.01,
-                y,
-                _shorten(trial.definition, 48),
-                transform=ax.get_yaxis_transform(),
-                va="center",
-                fontsize=7,
-                color="#444444",
-            )
+        _trial_labels(ax, trials, ys, y_pool, y_pred)
         _favours(ax, higher_is_better, treatment, control)
         ax.set_title(f"{title}\nheterogeneity prior: {prior_label}", loc="left")
         _legend_below(ax)
@@ -258,98 +261,10 @@ def prior_sensitivity_plot(
         return fig
 
 
-def tipping_heatmap(
-    grid: pd.DataFrame,
-    *,
-    value: str,
-    threshold: float,
-    title: str,
-    colorbar_label: str,
-    contour_label: str,
-    published_share: float | None = None,
-) -> Figure:
-    """A value over (oral-methadone missing share, IMOR) with the tipping contour drawn."""
-    shares = np.sort(grid["missing_share_methadone"].unique())
-    imors = np.sort(grid["imor_methadone"].unique())
-    table = grid.pivot(index="imor_methadone", columns="missing_share_methadone", values=value)
-    z = table.loc[imors, shares].to_numpy()
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.2, 4.4))
-        xi, yi = np.arange(len(shares)), np.arange(len(imors))
-        mesh = ax.pcolormesh(xi, yi, z, shading="nearest", cmap="RdBu", vmin=0, vmax=1)
-        cbar = fig.colorbar(mesh, ax=ax)
-        cbar.set_label(colorbar_label)
-        if np.nanmin(z) < threshold < np.nanmax(z):
-            contour = ax.contour(xi, yi, z, levels=[threshold], colors="black", linewidths=1.6)
-            ax.clabel(contour, fmt={threshold: contour_label}, fontsize=7)
-        ax.set_xticks(xi)
-        ax.set_xticklabels([f"{s:.2f}" for s in shares], rotation=45)
-        ax.set_yticks(yi)
-        ax.set_yticklabels([f"{v:g}" for v in imors])
-        ax.set_xlabel("Share of tests missed by the oral-methadone arm")
-        ax.set_ylabel(
-            "IMOR of missing tests, oral-methadone arm\n(0 = counted positive, 1 = at random)"
-        )
-        if published_share is not None:
-            ax.axvline(np.interp(published_share, shares, xi), color="#222222", ls=":", lw=1)
-        ax.set_title(title, loc="left")
-        return fig
-
-
-def tipping_curve(
-    curves: Mapping[str, pd.DataFrame],
-    *,
-    title: str,
-    x_label: str = "IMOR of missing tests, oral-methadone arm",
-) -> Figure:
-    """RIOTT's OR (median and 95% CrI) along IMOR, one line per setting."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(6.2, 3.8))
-        for (name, curve), colour in zip(
-            curves.items(), plt.cm.viridis(np.linspace(0.1, 0.85, len(curves))), strict=True
-        ):
-            x = curve["imor_methadone"].to_numpy()
-            ax.plot(x, curve["or_median"], color=colour, lw=1.6, label=name)
-            ax.fill_between(x, curve["or_lower"], curve["or_upper"], color=colour, alpha=0.15)
-        ax.set_yscale("log")
-        ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_xscale("symlog", linthresh=0.1, linscale=0.5)
-        x_max = max(float(c["imor_methadone"].max()) for c in curves.values())
-        ax.set_xlim(0, x_max)
-        ticks = [t for t in (0, 0.1, 0.25, 0.5, 1, 2, 4, 10) if t <= x_max]
-        ax.xaxis.set_major_locator(FixedLocator(ticks))
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        # Intervals reaching far below 1 carry no information beyond "includes 1": clip.
-        lower = min(float(c["or_lower"].min()) for c in curves.values())
-        if lower < 1e-3:
-            ax.set_ylim(bottom=1e-3)
-            ax.text(
-                0.01,
-                0.01,
-                "intervals clipped at 0.001",
-                transform=ax.transAxes,
-                fontsize=7,
-                color="#555555",
-            )
-        ax.set_xlabel(x_label)
-        ax.set_ylabel("RIOTT odds ratio of response, log scale")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.legend(frameon=False, fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        ax.set_title(title, loc="left")
-        return fig
-
-
 def save(fig: Figure, path) -> None:
     """Save and close (figures are built in loops; open figures would pile up)."""
     fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
     plt.close(fig)
 
 
-__all__: Sequence[str] = [
-    "forest_plot",
-    "prior_sensitivity_plot",
-    "save",
-    "tipping_curve",
-    "tipping_heatmap",
-]
+__all__: Sequence[str] = ["forest_plot", "prior_sensitivity_plot", "save"]

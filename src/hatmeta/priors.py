@@ -1,5 +1,9 @@
 """Heterogeneity priors: the named set in the config, resolved for one analysis.
 
+:func:`resolve` turns a configured prior into a :class:`HeterogeneityPrior`, the concrete prior
+on ``tau`` that the model takes as data (see :mod:`hatmeta.bayes.model`) and that every table
+and plot labels the same way.
+
 The empirical priors of Turner et al. (2015) are log-normal priors on the between-trial
 *variance* tau^2, with parameters that depend on the outcome type and the comparison type.
 The values below are Table IV of the paper as coded in the R package bayesmeta
@@ -8,8 +12,13 @@ The values below are Table IV of the paper as coded in the R package bayesmeta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from hatmeta.config import Outcome, PriorSpec
 
 TURNER_2015_CITATION = (
     "Turner RM, Jackson D, Wei Y, Thompson SG, Higgins JPT. Predictive distributions for "
@@ -154,41 +163,82 @@ def turner_2015(outcome_type: str | None, comparison: str) -> tuple[float, float
     return TURNER_2015[outcome_type][TURNER_COMPARISONS.index(comparison)]
 
 
-def resolve(
-    name: str, spec: Mapping[str, Any], outcome: Mapping[str, Any], comparison: str
-) -> dict[str, Any]:
-    """Turn a config prior entry into concrete parameters for one analysis.
+#: Names of the model's data containers that select the heterogeneity prior.
+HETEROGENEITY_DATA_NAMES = ("tau_is_half_normal", "tau_hn_scale", "tau_ln_mean", "tau_ln_sd")
 
-    Returns a dict with ``name``, ``family`` (``half_normal`` or ``log_normal_tau2``), the
-    family's parameters (``scale``, or ``mean`` and ``sd`` of log tau^2) and a ``label`` for
-    tables and plots.
+
+@dataclass(frozen=True)
+class HeterogeneityPrior:
+    """A concrete prior on the between-trial standard deviation ``tau``.
+
+    ``half_normal``: ``tau ~ HalfNormal(scale)``. ``log_normal_tau2``: the Turner et al. (2015)
+    form ``log(tau^2) ~ Normal(mean, sd)``. ``name`` is the configured name (file paths,
+    wildcards), ``label`` the readable form used in every table and plot.
     """
-    family = spec["family"]
-    if family == "half_normal":
-        return {
-            "name": name,
-            "family": family,
-            "scale": float(spec["scale"]),
-            "label": f"half-normal({spec['scale']:g}) on tau",
+
+    name: str
+    family: Literal["half_normal", "log_normal_tau2"]
+    label: str
+    scale: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.family == "half_normal" and not (self.scale is not None and self.scale > 0):
+            raise PriorError(f"prior {self.name!r}: half_normal needs scale > 0")
+        if self.family == "log_normal_tau2" and not (
+            self.mean is not None and self.sd is not None and self.sd > 0
+        ):
+            raise PriorError(f"prior {self.name!r}: log_normal_tau2 needs mean and sd > 0")
+        if self.family not in ("half_normal", "log_normal_tau2"):
+            raise PriorError(f"prior {self.name!r}: unknown family {self.family!r}")
+
+    def data_arrays(self) -> dict[str, np.ndarray]:
+        """The model's data values that select this prior.
+
+        The parameters of the unused family are set to harmless finite values: the switch
+        ``tau_is_half_normal`` multiplies that branch by zero.
+        """
+        half_normal = self.family == "half_normal"
+        values = {
+            "tau_is_half_normal": 1.0 if half_normal else 0.0,
+            "tau_hn_scale": self.scale if half_normal else 1.0,
+            "tau_ln_mean": 0.0 if half_normal else self.mean,
+            "tau_ln_sd": 1.0 if half_normal else self.sd,
         }
-    if family == "log_normal_tau2":
-        mean, sd = float(spec["mean"]), float(spec["sd"])
         return {
-            "name": name,
-            "family": family,
-            "mean": mean,
-            "sd": sd,
-            "label": f"log-normal({mean:g}, {sd:g}^2) on tau^2",
+            name: np.asarray(values[name], dtype="float64") for name in HETEROGENEITY_DATA_NAMES
         }
-    if family == "turner2015":
-        outcome_type = outcome.get("turner_outcome_type")
+
+
+def half_normal(scale: float, name: str | None = None) -> HeterogeneityPrior:
+    return HeterogeneityPrior(
+        name or f"half_normal_{scale:g}",
+        "half_normal",
+        f"half-normal({scale:g}) on tau",
+        scale=float(scale),
+    )
+
+
+def log_normal_tau2(mean: float, sd: float, name: str, label: str = "") -> HeterogeneityPrior:
+    label = label or f"log-normal({mean:g}, {sd:g}^2)"
+    return HeterogeneityPrior(
+        name, "log_normal_tau2", f"{label} on tau^2", mean=float(mean), sd=float(sd)
+    )
+
+
+def resolve(spec: PriorSpec, outcome: Outcome, comparison: str) -> HeterogeneityPrior:
+    """The configured prior ``spec`` made concrete for an analysis of ``outcome``.
+
+    Turner et al.'s priors depend on the outcome type and the comparison type; the others do not.
+    """
+    if spec.family == "half_normal":
+        return half_normal(spec.scale, spec.name)
+    if spec.family == "log_normal_tau2":
+        return log_normal_tau2(spec.mean, spec.sd, spec.name)
+    if spec.family == "turner2015":
+        outcome_type = outcome.turner_outcome_type
         mean, sd = turner_2015(outcome_type, comparison)
         label = f"Turner 2015 ({outcome_type or 'any outcome'}): log-normal({mean:g}, {sd:g}^2)"
-        return {
-            "name": name,
-            "family": "log_normal_tau2",
-            "mean": mean,
-            "sd": sd,
-            "label": label + " on tau^2",
-        }
-    raise PriorError(f"prior '{name}': unknown family '{family}'")
+        return log_normal_tau2(mean, sd, spec.name, label)
+    raise PriorError(f"prior '{spec.name}': unknown family '{spec.family}'")

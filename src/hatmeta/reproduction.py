@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from hatmeta.classical import classical_meta_analysis
-from hatmeta.modelling import included_arms
+from hatmeta.data.tables import included_arms
+
+if TYPE_CHECKING:
+    from hatmeta.config import Analysis
 
 COMPARISON_COLUMNS = [
     "source",
@@ -93,11 +96,11 @@ def _explain(row: Mapping[str, Any], missing: list[str]) -> str:
 def published_comparison(
     published: pd.DataFrame,
     tables: Mapping[str, pd.DataFrame],
-    analyses: Mapping[str, Mapping[str, Any]],
+    analyses: Mapping[str, Analysis],
 ) -> pd.DataFrame:
     """Reproduce each published pooled risk ratio on the same trial set, where counts allow.
 
-    ``tables`` maps analysis names to analysis tables (evidence set ``all``); a published row
+    ``tables`` maps analysis names to analysis tables (main evidence set); a published row
     is matched to the first analysis of the same outcome whose included trials cover its list.
     """
     rows = []
@@ -116,7 +119,7 @@ def published_comparison(
             "published_n_participants": record["n_participants"],
         }
         candidates = [
-            name for name, spec in analyses.items() if spec["outcome"] == record["outcome"]
+            name for name, spec in analyses.items() if spec.outcome.name == record["outcome"]
         ]
         best, missing = None, listed
         for name in candidates:

@@ -20,19 +20,34 @@
 
 # %% tags=["parameters"]
 config_file = "config/config.yaml"  # relative to the project root; the workflow passes its own
+inputs = None  # the workflow passes the paths of the results this notebook reads
 
 # %%
 import numpy as np
 import pandas as pd
 
-from hatmeta import config as hatconfig
-from hatmeta.report import project_root, require
+from hatmeta import layout
+from hatmeta.config import load_settings
+from hatmeta.data.tables import read_analysis_table
+from hatmeta.notebooks import input_paths, project_root
 
 ROOT = project_root()
-config = hatconfig.load(ROOT / config_file)
-audit_path, harmonised_path = require(ROOT, "results/data/audit.csv", "results/data/harmonised.csv")
-audit = pd.read_csv(audit_path, keep_default_na=False, na_values=[""])
-harmonised = pd.read_csv(harmonised_path, keep_default_na=False, na_values=[""])
+settings = load_settings(ROOT / config_file)
+paths = input_paths(
+    inputs,
+    ROOT,
+    {
+        "audit": layout.AUDIT,
+        "harmonised": layout.HARMONISED,
+        "tables": [
+            layout.fill(layout.ANALYSIS_TABLE, evidence=evidence, analysis=analysis)
+            for evidence in settings.evidence.run
+            for analysis in settings.analyses
+        ],
+    },
+)
+audit = pd.read_csv(paths["audit"], keep_default_na=False, na_values=[""])
+harmonised = pd.read_csv(paths["harmonised"], keep_default_na=False, na_values=[""])
 pd.set_option("display.max_colwidth", 80)
 print(f"{len(audit)} figures from {audit['source'].nunique()} sources")
 
@@ -94,20 +109,18 @@ audit[audit["status"] == "not_found"][["line", "trial", "arm", "outcome", "measu
 
 # %%
 rows = []
-for evidence in config["evidence"]["run"]:
-    for analysis in config["analyses"]:
-        (path,) = require(ROOT, f"results/data/analyses/{evidence}/{analysis}.csv")
-        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-        for trial, group in table.groupby("trial", sort=False):
-            first = group.iloc[0]
-            rows.append({
-                "evidence": evidence,
-                "analysis": analysis,
-                "trial": trial,
-                "included": bool(first["included"]),
-                "measure or reason": first["measure"] if first["included"] else first["reason"],
-                "statuses": ", ".join(sorted(set(group["status"].dropna()))),
-            })
+for (evidence, analysis), path in layout.index(layout.ANALYSIS_TABLE, paths["tables"]).items():
+    table = read_analysis_table(path)
+    for trial, group in table.groupby("trial", sort=False):
+        first = group.iloc[0]
+        rows.append({
+            "evidence": evidence,
+            "analysis": analysis,
+            "trial": trial,
+            "included": bool(first["included"]),
+            "measure or reason": first["measure"] if first["included"] else first["reason"],
+            "statuses": ", ".join(sorted(set(group["status"].dropna()))),
+        })
 inclusion = pd.DataFrame(rows)
 inclusion.pivot_table(index=["analysis", "trial"], columns="evidence", values="included",
                       aggfunc="first")
@@ -120,6 +133,6 @@ inclusion[~inclusion["included"]].drop(columns="included")
 # The harmonised counts each analysis pools, as events / total per arm.
 
 # %%
-main = config["evidence"]["run"][0]
+main = settings.evidence.main
 used = inclusion[(inclusion["evidence"] == main) & inclusion["included"]]
 used.groupby("analysis")["trial"].apply(", ".join).to_frame("trials pooled")

@@ -16,14 +16,15 @@
 #
 # Prior and posterior predictive checks, rank plots and shrinkage for one analysis under one
 # heterogeneity prior, on the fit the workflow saved (`results/fits/...`). The model is the
-# workflow's own (`hatmeta.fitting.ModelRunner(...).model`), with the analysis's data and prior
+# workflow's own (`hatmeta.bayes.sampling.ModelRunner(...).model`), with the analysis's data and prior
 # swapped in. Run `snakemake --cores 4` first.
 
 # %% tags=["parameters"]
 config_file = "config/config.yaml"  # relative to the project root; the workflow passes its own
-analysis = "illicit_heroin"
+analysis = None  # None: the config's report/model_checks_analysis
 prior = None  # None: the analysis's primary prior from the config
 evidence = None  # None: the main evidence set (first of evidence: run)
+inputs = None  # the workflow passes the paths of the results this notebook reads
 predictive_draws = 1000
 
 # %%
@@ -34,46 +35,52 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from hatmeta import config as hatconfig
-from hatmeta.config import primary_prior
-from hatmeta.fitting import FitData, ModelRunner
-from hatmeta.modelling import heterogeneity_prior, included_arms
-from hatmeta.report import project_root, require
-from hatmeta.tables import read_analysis_table
+from hatmeta import layout
+from hatmeta.bayes.fitdata import FitData
+from hatmeta.bayes.sampling import ModelRunner
+from hatmeta.config import load_settings
+from hatmeta.data.tables import included_arms, read_analysis_table
+from hatmeta.io import load_posterior
+from hatmeta.notebooks import input_paths, project_root
+from hatmeta.priors import resolve
 
 ROOT = project_root()
-config = hatconfig.load(ROOT / config_file)
-prior = prior or primary_prior(config, analysis)
-evidence = evidence or config["evidence"]["run"][0]
-fit = f"results/fits/{evidence}/{analysis}/{prior}"
-table_path, posterior_path, summary_path, diagnostics_path = require(
+settings = load_settings(ROOT / config_file)
+spec = settings.analysis(analysis or settings.report.model_checks_analysis)
+prior = prior or spec.primary_prior
+evidence = evidence or settings.evidence.main
+paths = input_paths(
+    inputs,
     ROOT,
-    f"results/data/analyses/{evidence}/{analysis}.csv",
-    f"{fit}/posterior.nc",
-    f"{fit}/summary.csv",
-    f"{fit}/diagnostics.json",
+    {
+        **layout.fit_files(evidence, spec.name, prior)._asdict(),
+        "table": layout.fill(layout.ANALYSIS_TABLE, evidence=evidence, analysis=spec.name),
+    },
 )
-tree = xr.open_datatree(posterior_path, engine="h5netcdf")
+tree = load_posterior(paths["posterior"])
 if "posterior" not in tree.children:
-    raise SystemExit(f"{fit}: no trial with data in this analysis, nothing to check")
-summary = pd.read_csv(summary_path).set_index("quantity")
-print(f"{analysis} / {evidence} / {prior}: {tree.attrs.get('prior_label')}")
-print(diagnostics_path.read_text())
+    raise SystemExit(f"{spec.name}: no trial with data in this analysis, nothing to check")
+summary = pd.read_csv(paths["summary"]).set_index("quantity")
+print(f"{spec.name} / {evidence} / {prior}: {tree.attrs.get('prior_label')}")
+print(paths["diagnostics"].read_text())
 
 # %% [markdown]
 # ## The model with this analysis's data and prior
 
 # %%
-arms = included_arms(read_analysis_table(table_path))
+arms = included_arms(read_analysis_table(paths["table"]))
 data = FitData.from_arms(arms, arms["trial"].nunique())
+model_settings = settings.model
 runner = ModelRunner(
     data.n_slots,
-    effect_sd=config["priors"]["effect_sd"],
-    baseline_sd=config["priors"]["baseline_sd"],
+    model_settings.sampler,
+    effect_sd=model_settings.effect_sd,
+    baseline_sd=model_settings.baseline_sd,
 )
 model = runner.model
+heterogeneity = resolve(settings.prior(prior), spec.outcome, model_settings.turner_comparison)
 with model:
-    pm.set_data(runner.data_arrays(data, heterogeneity_prior(config, prior, analysis)))
+    pm.set_data(runner.data_arrays(data, heterogeneity))
 trials = list(data.trials)
 observed = pd.DataFrame(
     {"trial": trials, "y_treatment": data.y_treatment, "n_treatment": data.n_treatment,
@@ -210,5 +217,5 @@ ax.set_yticks(y)
 ax.set_yticklabels(trials)
 ax.set_xlabel("odds ratio (log scale)")
 ax.legend(frameon=False, fontsize=8, loc="best")
-ax.set_title(f"Shrinkage: {analysis}, prior {prior}", loc="left")
+ax.set_title(f"Shrinkage: {spec.name}, prior {prior}", loc="left")
 plt.tight_layout()

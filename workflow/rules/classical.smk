@@ -1,20 +1,9 @@
 rule classical:
-    """Mantel-Haenszel and DerSimonian-Laird for every analysis; published pools reproduced."""
+    """Mantel-Haenszel, inverse-variance and DerSimonian-Laird for every analysis."""
     input:
         tables=analysis_tables(),
-        published=config["data"]["published_effects"],
     output:
-        tables=expand("results/classical/{evidence}/{analysis}.csv", evidence=EVIDENCE_SETS,
-                      analysis=ANALYSES),
-        comparison=report(
-            "results/classical/published_comparison.csv",
-            caption="../report/published_comparison.rst",
-            category="Classical reproduction",
-            labels={"table": "published pooled results vs reproduction"},
-        ),
-    params:
-        analyses=config["analyses"],
-        main_evidence=EVIDENCE_SETS[0],
+        tables=expand(layout.CLASSICAL, evidence=EVIDENCE_SETS, analysis=ANALYSES),
     resources:
         mem_mb=1000,
         runtime=10,
@@ -22,3 +11,27 @@ rule classical:
         "logs/classical.log",
     script:
         "../scripts/classical.py"
+
+
+rule published_comparison:
+    """Published pooled results reproduced on the same trials (when the config lists a file of
+    published effects)."""
+    input:
+        tables=analysis_tables(evidence=[MAIN_EVIDENCE]),
+        published=SETTINGS.data.published_effects or [],
+    output:
+        report(
+            layout.PUBLISHED_COMPARISON,
+            caption="../report/published_comparison.rst",
+            category="Classical reproduction",
+            labels={"table": "published pooled results vs reproduction"},
+        ),
+    params:
+        analyses=SETTINGS.analyses,
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    log:
+        "logs/published_comparison.log",
+    script:
+        "../scripts/published_comparison.py"

@@ -1,114 +1,60 @@
-# Helpers shared by the rules: names derived from the validated config, nothing else.
+# Helpers shared by the rules: the validated, typed settings and the results layout.
 import re
 
 from snakemake.exceptions import WorkflowError
 
-from hatmeta.config import cross_reference_problems
-from hatmeta.grid import tipping_batches
+from hatmeta import layout
+from hatmeta.config import ConfigError, settings, validate
 
-_problems = cross_reference_problems(config)
-if _problems:
-    raise WorkflowError("config has inconsistent entries:\n" + "\n".join(_problems))
+_CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or "config/config.yaml"
+try:
+    validate(config, source=_CONFIG_SOURCE)
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
 
-ANALYSES = list(config["analyses"])
-EVIDENCE_SETS = list(config["evidence"]["run"])
-PRIORS = list(config["priors"]["heterogeneity"])
-SCENARIOS = list(config.get("riott", {}).get("scenarios", {}))
-HEROIN = list(config.get("riott", {}).get("tipping", {}).get("heroin_scenarios", []))
-# The tipping grid's cells in batches, one job per batch and heroin-arm scenario.
-TIPPING_BATCHES = (
-    tipping_batches(config["riott"]["tipping"], config["riott"]["tipping"]["cells_per_job"])
-    if "riott" in config
-    else []
-)
-FIT_FILES = ("posterior.nc", "summary.csv", "diagnostics.json", "loo.csv", "trials.csv")
+SETTINGS = settings(config)
+ANALYSES = list(SETTINGS.analyses)
+EVIDENCE_SETS = list(SETTINGS.evidence.run)
+MAIN_EVIDENCE = SETTINGS.evidence.main
+PRIORS = list(SETTINGS.priors)
 
 
 wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     evidence="|".join(map(re.escape, EVIDENCE_SETS)),
     prior="|".join(map(re.escape, PRIORS)),
-    scenario="|".join(map(re.escape, SCENARIOS)) or "^$",
-    heroin="|".join(map(re.escape, HEROIN)) or "^$",
-    batch=r"\d+",
 
 
-ANALYSIS_TABLE = "results/data/analyses/{evidence}/{analysis}.csv"
+def analysis_tables(evidence=EVIDENCE_SETS):
+    """Every analysis table of the extract stage (of the given evidence sets)."""
+    return expand(layout.ANALYSIS_TABLE, evidence=evidence, analysis=ANALYSES)
 
 
-def analysis_tables():
-    return expand(
-        ANALYSIS_TABLE,
-        evidence=EVIDENCE_SETS,
-        analysis=ANALYSES,
-    )
-
-
-def extract_outputs():
+def fit_outputs(prior, evidence=EVIDENCE_SETS):
+    """Every fit file of every analysis under ``prior`` (names, or a wildcard such as
+    ``"{prior}"``, which expand leaves in place)."""
     return [
-        "results/data/harmonised.csv",
-        "results/data/audit.csv",
-        *analysis_tables(),
+        path
+        for pattern in layout.FIT_FILES
+        for path in expand(pattern, evidence=evidence, analysis=ANALYSES, prior=prior)
     ]
 
 
-def fit_outputs(prior):
-    """Every fit file of every analysis and evidence set under ``prior`` (may be a pattern)."""
-    return expand(
-        "results/fits/{evidence}/{analysis}/{prior}/{file}",
-        evidence=EVIDENCE_SETS,
-        analysis=ANALYSES,
-        prior=prior,
-        file=FIT_FILES,
-    )
+def prior_spec(wildcards):
+    """The configured heterogeneity prior of a ``{prior}`` job."""
+    return SETTINGS.prior(wildcards.prior)
 
 
-def model_config():
-    """The config keys the model fits depend on (a change to any of them re-runs the fits)."""
-    keys = ("outcomes", "analyses", "comparison", "sampler", "diagnostics",
-            "clinically_relevant_odds_ratio")
-    return {key: config[key] for key in keys} | {
-        "priors": {k: v for k, v in config["priors"].items() if k != "heterogeneity"}
-    }
+def data_files():
+    """The hand-entered inputs this run reads, by config key (for provenance)."""
+    return {key: path for key, path in SETTINGS.data._asdict().items() if path is not None}
 
 
-def figure_config():
-    """The config keys the figures depend on."""
-    keys = ("outcomes", "analyses", "comparison", "priors")
-    return {key: config[key] for key in keys}
-
-
-def riott_settings():
-    """RIOTT settings shared by every scenario job (not the scenarios themselves, so that
-    editing one scenario re-runs only that scenario's job)."""
-    return {k: v for k, v in config["riott"].items() if k not in ("scenarios", "tipping")}
-
-
-def riott_pooled_table():
-    """The analysis table into which RIOTT's scenarios are carried (main evidence set)."""
-    analysis = config["riott"]["tipping"]["analysis"]
-    return f"results/data/analyses/{EVIDENCE_SETS[0]}/{analysis}.csv"
-
-
-def batch_cells(wildcards):
-    """The tipping-grid cells of one batch job."""
-    return TIPPING_BATCHES[int(wildcards.batch)]
-
-
-def tipping_cell_batches():
-    """Every batch file of the tipping grid (all heroin-arm scenarios)."""
-    return expand(
-        "results/sensitivity/tipping/{heroin}/cells_{batch}.csv",
-        heroin=HEROIN,
-        batch=range(len(TIPPING_BATCHES)),
-    )
-
-
-def sensitivity_outputs():
-    """Everything the RIOTT sensitivity analysis produces (empty without a riott section)."""
-    if "riott" not in config:
-        return []
-    return [
-        *rules.riott_pooled.output,
-        *rules.riott_figures.output,
-    ]
+def optional_outputs():
+    """Outputs of the stages a review's config switches on."""
+    outputs = []
+    if SETTINGS.data.published_effects is not None:
+        outputs += rules.published_comparison.output
+    if SETTINGS.riott is not None:
+        outputs += riott_outputs()
+    return outputs

@@ -1,22 +1,19 @@
 rule extract:
     """Validate the extraction sheet, harmonise outcome directions, build analysis tables."""
     input:
-        sheet=config["data"]["extraction"],
-        bibliography=config["data"]["bibliography"],
+        sheet=SETTINGS.data.extraction,
+        bibliography=SETTINGS.data.bibliography,
     output:
-        harmonised="results/data/harmonised.csv",
+        harmonised=layout.HARMONISED,
         audit=report(
-            "results/data/audit.csv",
+            layout.AUDIT,
             caption="../report/audit.rst",
             category="Data",
             labels={"table": "extraction audit"},
         ),
         analyses=analysis_tables(),
     params:
-        outcomes=config["outcomes"],
-        analyses=config["analyses"],
-        comparison=config["comparison"],
-        evidence=config["evidence"],
+        settings=SETTINGS.extract,
     resources:
         mem_mb=1000,
         runtime=10,

@@ -5,8 +5,8 @@ rule fit:
     output:
         fit_outputs("{prior}"),
     params:
-        prior_spec=lookup(dpath="priors/heterogeneity/{prior}", within=config),
-        model_config=model_config(),
+        model=SETTINGS.model,
+        prior=prior_spec,
     threads: 2
     resources:
         mem_mb=2000,

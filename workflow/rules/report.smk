@@ -5,25 +5,27 @@ include: "report_helpers.smk"
 
 
 rule report:
-    """Assemble results/report/report.html (self-contained) from the results tables and figures."""
+    """Assemble results/report/report.html (self-contained) from the declared results."""
     input:
         **report_inputs(),
     output:
         html=report(
-            "results/report/report.html",
+            layout.REPORT,
             caption="../report/report.rst",
             category="Report",
             labels={"document": "HTML report"},
         ),
         summary=report(
-            "results/report/summary_of_findings.csv",
+            layout.SUMMARY_OF_FINDINGS,
             caption="../report/summary_of_findings.rst",
             category="Report",
             labels={"document": "summary of findings"},
         ),
-        provenance="results/report/provenance.json",
+        provenance=layout.PROVENANCE,
     params:
+        settings=SETTINGS,
         config=config,
+        data_files=data_files(),
     resources:
         mem_mb=2000,
         runtime=15,
@@ -36,17 +38,18 @@ rule report:
 rule notebook:
     """Execute a reviewing notebook (jupytext py:percent source) into .ipynb and .html."""
     input:
-        notebook_inputs,
+        unpack(notebook_inputs),
     output:
-        ipynb="results/notebooks/{notebook}.ipynb",
+        ipynb=layout.NOTEBOOK_IPYNB,
         html=report(
-            "results/notebooks/{notebook}.html",
+            layout.NOTEBOOK_HTML,
             caption="../report/notebook.rst",
             category="Reviewing notebooks",
             labels={"notebook": "{notebook}"},
         ),
     params:
         parameters=notebook_parameters,
+        config=config,
     wildcard_constraints:
         notebook="|".join(NOTEBOOKS),
     resources:

@@ -1,23 +1,12 @@
-"""Snakemake adapter for the classical reproduction (statsmodels MH / DL)."""
+"""Snakemake adapter for the classical meta-analyses of every analysis table."""
 
-import pandas as pd
-
+from hatmeta import layout
+from hatmeta.data.tables import read_analysis_table
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
-from hatmeta.reproduction import classical_table, published_comparison
-from hatmeta.tables import analysis_key, read_analysis_tables
+from hatmeta.reproduction import classical_table
 
-with logged(snakemake.log[0], "classical") as log:
-    tables = read_analysis_tables(snakemake.input.tables)
-    for path in snakemake.output.tables:
-        write_csv(classical_table(tables[analysis_key(path)]), path)
-    main = {
-        analysis: table
-        for (evidence, analysis), table in tables.items()
-        if evidence == snakemake.params.main_evidence
-    }
-    published = pd.read_csv(snakemake.input.published, keep_default_na=False, na_values=[""])
-    comparison = published_comparison(published, main, snakemake.params.analyses)
-    write_csv(comparison, snakemake.output.comparison)
-    for row in comparison.itertuples(index=False):
-        log.info("%s %s: %s", row.source, row.outcome, row.explanation)
+with logged(snakemake.log[0], "classical"):
+    tables = layout.index(layout.ANALYSIS_TABLE, snakemake.input.tables)
+    for key, path in layout.index(layout.CLASSICAL, snakemake.output.tables).items():
+        write_csv(classical_table(read_analysis_table(tables[key])), path)

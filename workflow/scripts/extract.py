@@ -1,23 +1,18 @@
 """Snakemake adapter for the extract stage: read inputs and params, call hatmeta, write."""
 
+from hatmeta import layout
+from hatmeta.data.tables import build_tables
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
-from hatmeta.tables import analysis_key, build_tables
 
 with logged(snakemake.log[0], "extract") as log:
-    config = {
-        "data": {
-            "extraction": snakemake.input.sheet,
-            "bibliography": snakemake.input.bibliography,
-        },
-        **dict(snakemake.params.items()),
-    }
-    tables = build_tables(config)
+    tables = build_tables(
+        snakemake.input.sheet, snakemake.input.bibliography, snakemake.params.settings
+    )
     write_csv(tables["harmonised"], snakemake.output.harmonised)
     write_csv(tables["audit"], snakemake.output.audit)
-    for path in snakemake.output.analyses:
-        evidence, analysis = analysis_key(path)
-        table = tables["analyses"][(evidence, analysis)]
+    for key, path in layout.index(layout.ANALYSIS_TABLE, snakemake.output.analyses).items():
+        table = tables["analyses"][key]
         write_csv(table, path)
         included = table.loc[table["included"], "trial"].nunique()
-        log.info("%s/%s: %d trial(s) included", evidence, analysis, included)
+        log.info("%s/%s: %d trial(s) included", *key, included)

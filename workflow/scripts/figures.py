@@ -1,28 +1,28 @@
 """Snakemake adapter: draw every analysis's forest and prior-sensitivity plots."""
 
-from pathlib import Path
-
-from hatmeta.figures import analysis_figures, placeholder
+from hatmeta import layout
+from hatmeta.figures import analysis_figures, placeholder, prior_labels
 from hatmeta.logs import logged
 from hatmeta.plots import save
 
 with logged(snakemake.log[0], "figures") as log:
-    config = snakemake.params.figure_config
-    evidence = snakemake.wildcards.evidence
+    params = snakemake.params
+    fits = layout.fits_index(snakemake.input.fits)
     outputs = {
-        "forest": snakemake.output.forest,
-        "prior_sensitivity": snakemake.output.prior_sensitivity,
+        "forest": layout.index(layout.FOREST, snakemake.output.forest),
+        "prior_sensitivity": layout.index(
+            layout.PRIOR_SENSITIVITY, snakemake.output.prior_sensitivity
+        ),
     }
-    # Inputs follow results/fits/{evidence}/{analysis}/{prior}/{file}
-    root = Path(snakemake.input.fits[0]).parents[3]
-    for analysis in config["analyses"]:
-        figures = analysis_figures(config, root, evidence, analysis)
+    evidence = snakemake.wildcards.evidence
+    for name, analysis in params.analyses.items():
+        labels = prior_labels(analysis, params.priors, params.comparison.turner_comparison)
+        by_prior = {prior: fits[(evidence, name, prior)] for prior in params.priors}
+        figures = analysis_figures(analysis, by_prior, labels, params.comparison)
         for kind, paths in outputs.items():
-            # Outputs follow .../{kind}_{analysis}.png
-            path = next(p for p in paths if Path(p).stem == f"{kind}_{analysis}")
             figure = figures[kind] or placeholder(
-                f"{config['analyses'][analysis]['title']}: no trial with counts in the "
-                f"'{evidence}' evidence set, so nothing to plot."
+                f"{analysis.title}: no trial with counts in the '{evidence}' evidence set, "
+                "so nothing to plot."
             )
-            save(figure, path)
-            log.info("wrote %s", path)
+            save(figure, paths[(evidence, name)])
+            log.info("wrote %s", paths[(evidence, name)])

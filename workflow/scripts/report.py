@@ -1,24 +1,46 @@
-"""Snakemake adapter: assemble results/report/report.html from the results tables and figures."""
+"""Snakemake adapter: assemble results/report/report.html from the declared results."""
 
-import json
-from pathlib import Path
+import yaml
 
-from hatmeta import report
+from hatmeta import layout
 from hatmeta.io import write_csv, write_json
 from hatmeta.logs import logged
+from hatmeta.report.provenance import provenance
+from hatmeta.report.render import build_context, write_report
+from hatmeta.report.results import ReportInputs
 
 with logged(snakemake.log[0], "report") as log:
-    config = snakemake.params.config
-    # Inputs follow results/data/audit.csv: the results root is two levels up.
-    results = Path(snakemake.input.audit).parents[1]
-    write_json(report.provenance(config, repo=Path.cwd()), snakemake.output.provenance)
-    provenance = json.loads(Path(snakemake.output.provenance).read_text())
-    context = report.build_context(config, results, provenance_info=provenance)
+    params, inputs = snakemake.params, snakemake.input
+    settings = params.settings
+    sections = []
+    if settings.riott is not None:
+        from hatmeta.riott import layout as riott_layout
+        from hatmeta.riott.report import section
+
+        sections.append(
+            section(
+                settings.riott,
+                inputs.riott_scenarios,
+                inputs.riott_tipping_points,
+                inputs.riott_sentence,
+                layout.index(riott_layout.HEATMAP, inputs.riott_heatmaps),
+                inputs.riott_curve,
+            )
+        )
+    info = provenance(params.data_files)
+    write_json(info, snakemake.output.provenance)
+    context = build_context(
+        settings,
+        ReportInputs.from_paths(dict(inputs.items())),
+        provenance=info,
+        config_yaml=yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True),
+        sections=sections,
+    )
     write_csv(context["sof_frame"], snakemake.output.summary)
-    report.write_report(context, snakemake.output.html)
+    write_report(context, snakemake.output.html)
     log.info(
-        "wrote %s (%d flagged fits; sensitivity %s)",
+        "wrote %s (%d flagged fits; %d optional section(s))",
         snakemake.output.html,
         context["n_flagged"],
-        "included" if context["sensitivity"]["run"] else "not run",
+        len(sections),
     )

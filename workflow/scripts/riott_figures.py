@@ -1,20 +1,20 @@
 """Snakemake adapter: tipping-point heatmaps and the RIOTT odds ratio along IMOR."""
 
-from pathlib import Path
-
 import pandas as pd
 
-from hatmeta import sensitivity
+from hatmeta import layout
 from hatmeta.logs import logged
 from hatmeta.plots import save
+from hatmeta.riott import layout as riott_layout
+from hatmeta.riott.figures import figures
 
 with logged(snakemake.log[0], "riott_figures") as log:
-    # Inputs follow results/sensitivity/tipping/{heroin}/grid.csv
-    grids = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.grids}
-    figures = sensitivity.figures(grids, snakemake.params.riott)
-    for path in snakemake.output.heatmaps:
-        # Outputs follow .../tipping_{result}_{heroin}.png
-        result, heroin = Path(path).stem.removeprefix("tipping_").split("_", 1)
-        save(figures["heatmaps"][(result, heroin)], path)
-    save(figures["curve"], snakemake.output.curve)
-    log.info("wrote %d heatmaps and the curve", len(grids))
+    grids = {
+        heroin: pd.read_csv(path)
+        for heroin, path in layout.index(riott_layout.GRID, snakemake.input.grids).items()
+    }
+    drawn = figures(grids, snakemake.params.benefit_probability)
+    for key, path in layout.index(riott_layout.HEATMAP, snakemake.output.heatmaps).items():
+        save(drawn["heatmaps"][key], path)
+    save(drawn["curve"], snakemake.output.curve)
+    log.info("wrote %d heatmaps and the curve", len(drawn["heatmaps"]))

@@ -1,48 +1,44 @@
 """Snakemake adapter: carry every RIOTT scenario and grid cell into the pooled analysis."""
 
-from pathlib import Path
-
 import pandas as pd
 
-from hatmeta import missing, sensitivity
-from hatmeta.fitting import save_posterior
-from hatmeta.grid import read_grid_batches
-from hatmeta.io import write_csv, write_json, write_with
+from hatmeta import layout
+from hatmeta.data.tables import read_analysis_table
+from hatmeta.io import save_posterior, write_csv, write_json, write_text
 from hatmeta.logs import logged
-from hatmeta.tables import read_analysis_table
+from hatmeta.riott import layout as riott_layout
+from hatmeta.riott import pooling
+from hatmeta.riott.grid import read_grid_batches
+from hatmeta.riott.patient_level import patient_level_table
+from hatmeta.riott.scenarios import published_counts
 
 with logged(snakemake.log[0], "riott_pooled") as log:
-    riott = snakemake.params.riott
-    config = {
-        **snakemake.params.model_config,
-        "riott": riott,
-        "priors": {
-            **snakemake.params.model_config["priors"],
-            "heterogeneity": snakemake.params.prior_specs,
-        },
+    riott, output = snakemake.params.riott, snakemake.output
+    frames = {
+        name: pd.read_csv(path)
+        for name, path in layout.index(riott_layout.SCENARIO, snakemake.input.scenarios).items()
     }
-    # Inputs follow results/sensitivity/{scenario}/riott.csv and .../tipping/{heroin}/...
-    scenarios = {Path(p).parent.name: pd.read_csv(p) for p in snakemake.input.scenarios}
-    grids = read_grid_batches(snakemake.input.grid_batches)
-    result = sensitivity.run(config, read_analysis_table(snakemake.input.table), scenarios, grids)
-    for path in snakemake.output.pooled:
-        write_json(result["pooled"][Path(path).parent.name], path)
-    write_csv(result["scenarios"], snakemake.output.scenarios)
-    for path in snakemake.output.grids:
-        write_csv(result["grids"][Path(path).parent.name], path)
-    write_csv(result["points"], snakemake.output.points)
-    write_with(snakemake.output.sentence, lambda tmp: tmp.write_text(result["sentence"] + "\n"))
-    write_json(result["diagnostics"], snakemake.output.diagnostics)
-    write_with(snakemake.output.base, lambda tmp: save_posterior(result["base"], tmp))
+    grids = read_grid_batches(layout.index(riott_layout.GRID_BATCH, snakemake.input.grid_batches))
+    result = pooling.run(
+        riott,
+        snakemake.params.model,
+        snakemake.params.prior,
+        read_analysis_table(snakemake.input.table[0]),
+        frames,
+        grids,
+    )
+    for name, path in layout.index(riott_layout.POOLED, output.pooled).items():
+        write_json(result["pooled"][name], path)
+    write_csv(result["scenarios"], output.scenarios)
+    for heroin, path in layout.index(riott_layout.GRID, output.grids).items():
+        write_csv(result["grids"][heroin], path)
+    write_csv(result["points"], output.points)
+    write_text(result["sentence"] + "\n", output.sentence)
+    write_json(result["diagnostics"], output.diagnostics)
+    save_posterior(result["base"], output.base)
     harmonised = pd.read_csv(snakemake.input.harmonised)
-    published = missing.published_counts(
-        harmonised, riott["trial"], riott["measure"], riott["arms"]
-    )
-    retained = missing.published_counts(
-        harmonised, riott["trial"], riott["retention_measure"], riott["arms"]
-    )
-    cross_check = missing.patient_level_table(
-        published, retained, riott["tipping"]["imor_methadone"]
-    )
-    write_csv(cross_check, snakemake.output.patient_level)
+    published = published_counts(harmonised, riott.trial, riott.measure, riott.arms)
+    retained = published_counts(harmonised, riott.trial, riott.retention_measure, riott.arms)
+    cross_check = patient_level_table(published, retained, riott.tipping.imor_methadone)
+    write_csv(cross_check, output.patient_level)
     log.info("%s", result["sentence"])

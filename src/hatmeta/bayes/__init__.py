@@ -1,0 +1,1 @@
+"""Bayesian random-effects meta-analysis: model, sampling, diagnostics, summaries, stage."""

@@ -1,0 +1,220 @@
+"""Posterior summaries of one fit: pooled and predictive effects, risks, probabilities, trials.
+
+Intervals are ArviZ's equal-tailed intervals (``arviz_stats`` ``eti``); probabilities are
+posterior means of indicators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.stats import norm
+
+from hatmeta.bayes.model import TRIAL_DIM
+from hatmeta.intervals import CI_PROB, interval
+
+
+def _included_trials(tree: xr.DataTree) -> list[str]:
+    """Trials with mask 1 in ``constant_data`` (all trials if the group is absent)."""
+    posterior = tree["posterior"]
+    if "constant_data" not in tree.children or "mask" not in tree["constant_data"]:
+        return [str(t) for t in posterior[TRIAL_DIM].values]
+    mask = tree["constant_data"]["mask"]
+    return [str(t) for t, m in zip(mask[TRIAL_DIM].values, mask.values, strict=True) if m]
+
+
+def reported_draws(tree: xr.DataTree) -> xr.Dataset:
+    """The draws of every reported quantity, restricted to included trials.
+
+    ``d``, ``tau``, ``delta`` and ``mu`` (included trials only), ``delta_new``, ``p_control``,
+    ``p_treatment``, and the derived ``RR = p_treatment / p_control`` and
+    ``RD = p_treatment - p_control``. ``p_control`` and ``p_treatment`` are computed in the
+    model for each draw as the mean over *included* trials of ``invlogit(mu_i)`` and
+    ``invlogit(mu_i + d)``: RR and RD are standardised to the included trials' baseline risks.
+    """
+    post = tree["posterior"].to_dataset()
+    names = ["d", "tau", "delta", "delta_new", "mu", "p_control", "p_treatment"]
+    draws = post[names].sel({TRIAL_DIM: _included_trials(tree)})
+    draws["RR"] = draws["p_treatment"] / draws["p_control"]
+    draws["RD"] = draws["p_treatment"] - draws["p_control"]
+    return draws
+
+
+def observed_odds_ratios(
+    y_treatment: np.ndarray,
+    n_treatment: np.ndarray,
+    y_control: np.ndarray,
+    n_control: np.ndarray,
+    ci_prob: float = CI_PROB,
+) -> pd.DataFrame:
+    """Raw per-trial odds ratios with Wald intervals, for display next to shrunken estimates.
+
+    A trial with a zero cell gets 0.5 added to all four cells *for display only*; the column
+    ``corrected`` says so. The model never uses this correction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``OR``, ``lower``, ``upper``, ``corrected`` (bool), one row per trial.
+    """
+    cells = np.stack(
+        [y_treatment, n_treatment - y_treatment, y_control, n_control - y_control], axis=1
+    ).astype(float)
+    corrected = (cells == 0).any(axis=1)
+    cells[corrected] += 0.5
+    log_or = np.log(cells[:, 0] * cells[:, 3] / (cells[:, 1] * cells[:, 2]))
+    se = np.sqrt((1.0 / cells).sum(axis=1))
+    z = float(norm.ppf(0.5 + ci_prob / 2.0))
+    return pd.DataFrame(
+        {
+            "OR": np.exp(log_or),
+            "lower": np.exp(log_or - z * se),
+            "upper": np.exp(log_or + z * se),
+            "corrected": corrected,
+        }
+    )
+
+
+def _interval_row(
+    quantity: str, values, scale: str, ci_prob: float, note: str = ""
+) -> dict[str, Any]:
+    lower, median, upper = interval(values, ci_prob)
+    return {
+        "quantity": quantity,
+        "median": median,
+        "lower": lower,
+        "upper": upper,
+        "mean": float(np.asarray(values, dtype=float).mean()),
+        "scale": scale,
+        "note": note,
+    }
+
+
+def _probability_row(quantity: str, event, note: str) -> dict[str, Any]:
+    # A posterior probability is a single number; an interval would be misleading here.
+    return {
+        "quantity": quantity,
+        "median": np.nan,
+        "lower": np.nan,
+        "upper": np.nan,
+        "mean": float(np.asarray(event, dtype=float).mean()),
+        "scale": "probability",
+        "note": note,
+    }
+
+
+def summarise(
+    tree: xr.DataTree,
+    *,
+    higher_is_better: bool,
+    relevant_or: float,
+    ci_prob: float = CI_PROB,
+) -> pd.DataFrame:
+    """Tidy posterior summary of one fit.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        Output of :meth:`hatmeta.bayes.sampling.ModelRunner.fit`.
+    higher_is_better : bool
+        Whether more events is the favourable direction (defines "benefit").
+    relevant_or : float
+        Clinically relevant odds ratio threshold ``t >= 1``, applied on the benefit side:
+        ``OR > t`` if ``higher_is_better`` else ``OR < 1 / t``.
+    ci_prob : float, default 0.95
+        Probability of the equal-tailed intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``quantity``, ``median``, ``lower``, ``upper``, ``mean``, ``scale``, ``note``.
+        Quantities: ``OR`` (pooled, ``exp(d)``), ``log_OR``, ``OR_predictive`` (new trial,
+        ``exp(delta_new)``), ``tau``, ``RR`` and ``RD`` (through the baselines, standardised to
+        the included trials, see :func:`reported_draws`), ``p_control``, ``p_treatment``,
+        ``P(OR>1)``, ``P(benefit)``, ``P(clinically relevant benefit)`` (probabilities in
+        ``mean``), then per included trial ``OR_shrunken[trial]`` (``exp(delta_i)``) and
+        ``OR_observed[trial]`` (raw OR with Wald interval; see ``note`` for zero-cell
+        display corrections).
+    """
+    if relevant_or < 1:
+        raise ValueError("relevant_or is an OR >= 1; it is mirrored for harmful-event outcomes")
+    draws = reported_draws(tree)
+    odds_ratio = np.exp(draws["d"])
+    benefit = odds_ratio > 1 if higher_is_better else odds_ratio < 1
+    relevant = odds_ratio > relevant_or if higher_is_better else odds_ratio < 1 / relevant_or
+    side = f"OR > {relevant_or:g}" if higher_is_better else f"OR < 1/{relevant_or:g}"
+    rows = [
+        _interval_row("OR", odds_ratio, "ratio", ci_prob),
+        _interval_row("log_OR", draws["d"], "log ratio", ci_prob),
+        _interval_row("OR_predictive", np.exp(draws["delta_new"]), "ratio", ci_prob, "new trial"),
+        _interval_row("tau", draws["tau"], "sd of log OR", ci_prob),
+        _interval_row("RR", draws["RR"], "ratio", ci_prob, "standardised to included trials"),
+        _interval_row("RD", draws["RD"], "difference", ci_prob, "standardised to included trials"),
+        _interval_row("p_control", draws["p_control"], "risk", ci_prob, "mean over included"),
+        _interval_row("p_treatment", draws["p_treatment"], "risk", ci_prob, "mean over included"),
+        _probability_row("P(OR>1)", odds_ratio > 1, "OR > 1"),
+        _probability_row("P(benefit)", benefit, "OR > 1" if higher_is_better else "OR < 1"),
+        _probability_row("P(clinically relevant benefit)", relevant, side),
+    ]
+    trials = [str(t) for t in draws[TRIAL_DIM].values]
+    for trial in trials:
+        rows.append(
+            _interval_row(
+                f"OR_shrunken[{trial}]",
+                np.exp(draws["delta"].sel({TRIAL_DIM: trial})),
+                "ratio",
+                ci_prob,
+            )
+        )
+    rows.extend(_observed_rows(tree, trials, ci_prob))
+    return pd.DataFrame(rows)
+
+
+def _observed_rows(tree: xr.DataTree, trials: list[str], ci_prob: float) -> list[dict[str, Any]]:
+    if "observed_data" not in tree.children or "constant_data" not in tree.children:
+        return []
+    obs = tree["observed_data"].to_dataset().sel({TRIAL_DIM: trials})
+    const = tree["constant_data"].to_dataset().sel({TRIAL_DIM: trials})
+    table = observed_odds_ratios(
+        obs["y_treatment"].values,
+        const["n_treatment"].values,
+        obs["y_control"].values,
+        const["n_control"].values,
+        ci_prob,
+    )
+    rows = []
+    for trial, rec in zip(trials, table.itertuples(index=False), strict=True):
+        note = (
+            "observed; 0.5 added to all cells for display (zero cell)"
+            if rec.corrected
+            else ("observed")
+        )
+        rows.append(
+            {
+                "quantity": f"OR_observed[{trial}]",
+                "median": rec.OR,
+                "lower": rec.lower,
+                "upper": rec.upper,
+                "mean": np.nan,
+                "scale": "ratio",
+                "note": note,
+            }
+        )
+    return rows
+
+
+def pooled_summary(tree: xr.DataTree, ci_prob: float = CI_PROB) -> dict[str, float]:
+    """Pooled OR (median and interval), median tau and P(OR > 1): one leave-one-out row."""
+    draws = reported_draws(tree)
+    odds_ratio = np.exp(draws["d"].values.ravel())
+    lower, median, upper = interval(odds_ratio, ci_prob)
+    return {
+        "OR_median": median,
+        "OR_lower": lower,
+        "OR_upper": upper,
+        "tau_median": float(np.median(draws["tau"].values)),
+        "P(OR>1)": float(np.mean(odds_ratio > 1)),
+    }

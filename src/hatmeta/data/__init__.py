@@ -1,0 +1,1 @@
+"""The extraction sheet and the analysis tables built from it."""

@@ -1,0 +1,391 @@
+"""Load, validate and harmonise the trial extraction sheet.
+
+The sheet (``data/raw/extraction.csv``) is the only hand-entered data. It holds one row per
+trial x arm x outcome x measure x time point x source, each figure with its status and source.
+This module turns it into tidy analysis tables, and refuses a sheet it cannot trust: every
+problem is reported with the file, the line, the row's key and the column, all at once, so a
+user fixes the sheet in one pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+SHEET_COLUMNS = (
+    "trial",
+    "country",
+    "year",
+    "arm",
+    "treatment",
+    "outcome",
+    "measure",
+    "definition",
+    "timepoint",
+    "population",
+    "events",
+    "total",
+    "percent_reported",
+    "event_direction",
+    "unit",
+    "status",
+    "percent_basis",
+    "source",
+    "location",
+    "note",
+)
+BIBLIOGRAPHY_COLUMNS = ("key", "citation", "kind", "note")
+
+STATUSES = ("reported", "derived", "secondary", "assumed", "not_found")
+#: Statuses that carry a figure; ``not_found`` rows document a gap and must carry none.
+FIGURE_STATUSES = ("reported", "derived", "secondary", "assumed")
+RANDOMISED = "randomised"
+#: A trial-level row (both arms together), e.g. a total when the split was not published.
+ALL_ARMS = "ALL"
+
+_ROW_KEY = ("trial", "arm", "outcome", "measure", "timepoint", "source")
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """One thing wrong with one row (or the whole file, when ``line`` is None)."""
+
+    path: str
+    line: int | None
+    key: str
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}, line {self.line}"
+        if self.key:
+            where += f" ({self.key})"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+class ExtractionError(ValueError):
+    """The extraction sheet or bibliography failed validation; lists every problem found."""
+
+    def __init__(self, problems: Sequence[SheetProblem]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the extraction data:\n{lines}")
+
+
+def _line(index: int) -> int:
+    """Line number in the CSV file of data row ``index`` (the header is line 1)."""
+    return int(index) + 2
+
+
+def _row_key(row: Mapping) -> str:
+    return "/".join(str(row.get(c, "")) for c in ("trial", "arm", "outcome", "measure"))
+
+
+def _read_csv(path: Path, columns: Sequence[str], what: str) -> pd.DataFrame:
+    """Read a CSV as strings (keeping ``40.0`` distinct from ``40``) and check its header."""
+    if not path.exists():
+        raise ExtractionError([SheetProblem(str(path), None, "", None, f"{what} not found")])
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    missing = [c for c in columns if c not in frame.columns]
+    unknown = [c for c in frame.columns if c not in columns]
+    problems = [
+        SheetProblem(str(path), 1, "", c, "required column is missing from the header")
+        for c in missing
+    ] + [
+        SheetProblem(str(path), 1, "", c, f"unknown column (expected one of {', '.join(columns)})")
+        for c in unknown
+    ]
+    if problems:
+        raise ExtractionError(problems)
+    return frame.apply(lambda col: col.str.strip())
+
+
+def load_bibliography(path: str | Path) -> pd.DataFrame:
+    """Read the bibliography; keys must be present and unique."""
+    path = Path(path)
+    bib = _read_csv(path, BIBLIOGRAPHY_COLUMNS, "bibliography")
+    problems = []
+    for index, row in bib.iterrows():
+        if not row["key"]:
+            problems.append(SheetProblem(str(path), _line(index), "", "key", "empty source key"))
+        if not row["citation"]:
+            problems.append(
+                SheetProblem(str(path), _line(index), row["key"], "citation", "empty citation")
+            )
+    for key in bib.loc[bib["key"].duplicated(), "key"]:
+        problems.append(SheetProblem(str(path), None, key, "key", "duplicate source key"))
+    if problems:
+        raise ExtractionError(problems)
+    return bib
+
+
+def _column_schema(outcomes: Iterable[str]) -> pa.DataFrameSchema:
+    """Column-level rules; cross-column and cross-row rules live in :func:`_row_problems`."""
+    text = pa.Column(str, pa.Check.str_length(min_value=1))
+    optional_count = pa.Column(
+        "Int64", pa.Check.ge(0, error="must be a non-negative whole number"), nullable=True
+    )
+    return pa.DataFrameSchema(
+        {
+            "trial": text,
+            "country": pa.Column(str),  # optional: a trial's label falls back to its key
+            "year": pa.Column("Int64", pa.Check.in_range(1900, 2100)),
+            "arm": text,
+            "treatment": text,
+            "outcome": pa.Column(
+                str, pa.Check.isin([RANDOMISED, *outcomes], error="outcome not defined in config")
+            ),
+            "measure": text,
+            "definition": text,
+            "timepoint": text,
+            "population": pa.Column(str, pa.Check.isin(["randomised", "analysed"])),
+            "events": optional_count,
+            "total": pa.Column(
+                "Int64", pa.Check.gt(0, error="must be a positive whole number"), nullable=True
+            ),
+            "percent_reported": pa.Column(float, pa.Check.in_range(0, 100), nullable=True),
+            "event_direction": pa.Column(str, pa.Check.isin(["", "favourable", "unfavourable"])),
+            "unit": pa.Column(str, pa.Check.isin(["participants", "events"])),
+            "status": pa.Column(str, pa.Check.isin(STATUSES)),
+            "percent_basis": pa.Column(str, pa.Check.isin(["counts", "imputation"])),
+            "source": text,
+            "location": text,
+            "note": pa.Column(str),
+        },
+        strict=True,
+        ordered=False,
+    )
+
+
+def _to_typed(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[SheetProblem]]:
+    """Convert the string columns to numbers, reporting every cell that is not a number."""
+    typed = raw.copy()
+    problems: list[SheetProblem] = []
+    numeric = {"year": "Int64", "events": "Int64", "total": "Int64", "percent_reported": "float"}
+    for column, dtype in numeric.items():
+        values = typed[column].replace("", None)
+        converted = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & converted.isna()
+        if dtype == "Int64":
+            fractional = converted.notna() & (converted % 1 != 0)
+            bad |= fractional
+        for index in typed.index[bad]:
+            problems.append(
+                SheetProblem(
+                    str(path),
+                    _line(index),
+                    _row_key(raw.loc[index]),
+                    column,
+                    f"'{raw.at[index, column]}' is not a "
+                    + ("whole number" if dtype == "Int64" else "number"),
+                )
+            )
+        converted[bad] = None
+        typed[column] = converted.astype(dtype)
+    return typed, problems
+
+
+def _schema_problems(
+    typed: pd.DataFrame, raw: pd.DataFrame, path: Path, outcomes: Iterable[str]
+) -> list[SheetProblem]:
+    try:
+        _column_schema(outcomes).validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        problems = []
+        for case in err.failure_cases.itertuples():
+            index = case.index
+            line = None if pd.isna(index) else _line(index)
+            key = "" if line is None else _row_key(raw.loc[index])
+            message = f"{case.check}: got '{case.failure_case}'"
+            problems.append(SheetProblem(str(path), line, key, case.column, message))
+        return problems
+    return []
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def percent_agrees(percent_text: str, events: int, total: int) -> bool:
+    """Whether a published percentage equals events/total at the precision it was published."""
+    decimals = _decimals(percent_text)
+    half_unit = 0.5 * 10.0 ** (-decimals)
+    return abs(100.0 * events / total - float(percent_text)) <= half_unit + 1e-9
+
+
+def derived_count(percent_text: str, total: int) -> int:
+    """The count a derived row must carry: percentage x total, rounded half up."""
+    return math.floor(float(percent_text) * total / 100.0 + 0.5)
+
+
+def _row_problems(
+    typed: pd.DataFrame, raw: pd.DataFrame, path: Path, source_keys: set[str]
+) -> list[SheetProblem]:
+    problems: list[SheetProblem] = []
+
+    def add(index, column, message):
+        problems.append(
+            SheetProblem(str(path), _line(index), _row_key(raw.loc[index]), column, message)
+        )
+
+    for index, row in typed.iterrows():
+        events, total, status = row["events"], row["total"], row["status"]
+        percent_text = raw.at[index, "percent_reported"]
+        has_events, has_total = pd.notna(events), pd.notna(total)
+        if row["source"] and row["source"] not in source_keys:
+            add(index, "source", f"source key '{row['source']}' is not in the bibliography")
+        if has_events and has_total and events > total:
+            add(index, "events", f"events {events} exceed total {total}")
+        if status == "not_found":
+            if has_events or percent_text:
+                add(index, "status", "a 'not_found' row must not carry events or a percentage")
+            continue
+        if row["outcome"] == RANDOMISED:
+            if not has_total:
+                add(index, "total", f"a '{RANDOMISED}' row with status '{status}' needs a total")
+            continue
+        if not row["event_direction"]:
+            add(index, "event_direction", "say whether events count favourable or unfavourable")
+        if not (has_events or percent_text):
+            add(index, "events", f"status '{status}' but neither events nor a percentage given")
+        if status == "derived":
+            if not (percent_text and has_total):
+                add(index, "status", "a 'derived' count needs the percentage and the total")
+            elif not has_events or events != derived_count(percent_text, total):
+                expected = derived_count(percent_text, total)
+                add(
+                    index,
+                    "events",
+                    f"derived count should be round({percent_text}% x {total}) = {expected}, "
+                    f"got {events if has_events else 'nothing'}",
+                )
+        checkable = percent_text and has_events and has_total and row["percent_basis"] == "counts"
+        if checkable and not percent_agrees(percent_text, events, total):
+            add(
+                index,
+                "percent_reported",
+                f"{percent_text}% contradicts {events}/{total} = "
+                f"{100 * events / total:.1f}% (if the percentage came from a model, "
+                "set percent_basis to 'imputation' and explain in the note)",
+            )
+    return problems
+
+
+def _cross_row_problems(typed: pd.DataFrame, raw: pd.DataFrame, path: Path) -> list[SheetProblem]:
+    problems: list[SheetProblem] = []
+    duplicated = typed.duplicated(subset=list(_ROW_KEY), keep="first")
+    for index in typed.index[duplicated]:
+        first = typed.index[
+            (typed[list(_ROW_KEY)] == typed.loc[index, list(_ROW_KEY)]).all(axis=1)
+        ][0]
+        problems.append(
+            SheetProblem(
+                str(path),
+                _line(index),
+                _row_key(raw.loc[index]),
+                None,
+                f"duplicate of line {_line(first)} (same {', '.join(_ROW_KEY)})",
+            )
+        )
+    for trial, rows in typed.groupby("trial", sort=False):
+        for column in ("country", "year"):
+            values = rows[column].dropna().unique()
+            if len(values) > 1:
+                problems.append(
+                    SheetProblem(
+                        str(path),
+                        _line(rows.index[0]),
+                        trial,
+                        column,
+                        f"trial {trial} has conflicting values {sorted(map(str, values))}",
+                    )
+                )
+    randomised = typed[(typed["outcome"] == RANDOMISED) & typed["total"].notna()]
+    arm_size = {(r.trial, r.arm): int(r.total) for r in randomised.itertuples()}
+    for index, row in typed[typed["total"].notna() & (typed["outcome"] != RANDOMISED)].iterrows():
+        size = arm_size.get((row["trial"], row["arm"]))
+        if size is None:
+            continue
+        total = int(row["total"])
+        if row["population"] == "randomised" and total != size:
+            problems.append(
+                SheetProblem(
+                    str(path),
+                    _line(index),
+                    _row_key(raw.loc[index]),
+                    "total",
+                    f"total {total} differs from the {size} randomised to this arm "
+                    "(use population 'analysed' if fewer were analysed)",
+                )
+            )
+        elif row["population"] == "analysed" and total > size:
+            problems.append(
+                SheetProblem(
+                    str(path),
+                    _line(index),
+                    _row_key(raw.loc[index]),
+                    "total",
+                    f"{total} analysed exceeds the {size} randomised to this arm",
+                )
+            )
+    for trial, rows in randomised.groupby("trial"):
+        whole = rows.loc[rows["arm"] == ALL_ARMS, "total"]
+        arms = rows.loc[rows["arm"] != ALL_ARMS, "total"]
+        if len(whole) and len(arms) >= 2 and int(arms.sum()) != int(whole.iloc[0]):
+            problems.append(
+                SheetProblem(
+                    str(path),
+                    _line(whole.index[0]),
+                    f"{trial}/{ALL_ARMS}",
+                    "total",
+                    f"arm sizes add up to {int(arms.sum())}, not {int(whole.iloc[0])}",
+                )
+            )
+    return problems
+
+
+def load_sheet(
+    path: str | Path, bibliography: pd.DataFrame, outcomes: Iterable[str]
+) -> pd.DataFrame:
+    """Load and validate the extraction sheet.
+
+    Parameters
+    ----------
+    path
+        The extraction sheet (CSV, columns :data:`SHEET_COLUMNS`).
+    bibliography
+        Output of :func:`load_bibliography`; every row's source must be one of its keys.
+    outcomes
+        Outcome names defined in the config; any other outcome (except ``randomised``) is an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The typed sheet, with a ``line`` column giving each row's line in the file.
+
+    Raises
+    ------
+    ExtractionError
+        Listing every problem: file, line, row key, column and what is wrong.
+    """
+    path = Path(path)
+    outcomes = list(outcomes)
+    raw = _read_csv(path, SHEET_COLUMNS, "extraction sheet")
+    if raw.empty:
+        raise ExtractionError([SheetProblem(str(path), None, "", None, "the sheet has no rows")])
+    typed, problems = _to_typed(raw, path)
+    problems += _schema_problems(typed, raw, path, outcomes)
+    problems += _row_problems(typed, raw, path, set(bibliography["key"]))
+    problems += _cross_row_problems(typed, raw, path)
+    if problems:
+        raise ExtractionError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
+    typed["percent_text"] = raw["percent_reported"]
+    typed.insert(0, "line", [_line(i) for i in typed.index])
+    return typed

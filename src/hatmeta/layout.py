@@ -1,0 +1,109 @@
+"""Every results path of the workflow, defined once.
+
+``workflow/rules/common.smk`` expands these patterns into the rules' inputs and outputs, the
+notebooks use them for their defaults, and adapters use :func:`index` to key the files a rule
+hands them by their wildcards. Library functions never build a path themselves: they take paths
+or frames.
+
+Patterns use Snakemake's ``{wildcard}`` syntax and are relative to the working directory. A
+review-specific stage keeps its own patterns in its package (``hatmeta.riott.layout``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import NamedTuple
+
+# Extract stage
+HARMONISED = "results/data/harmonised.csv"
+AUDIT = "results/data/audit.csv"
+ANALYSIS_TABLE = "results/data/analyses/{evidence}/{analysis}.csv"
+
+# Modelling stage: one directory per evidence set x analysis x heterogeneity prior
+FIT = "results/fits/{evidence}/{analysis}/{prior}/"
+FIT_POSTERIOR = FIT + "posterior.nc"
+FIT_SUMMARY = FIT + "summary.csv"
+FIT_DIAGNOSTICS = FIT + "diagnostics.json"
+FIT_LOO = FIT + "loo.csv"
+FIT_TRIALS = FIT + "trials.csv"
+
+# Classical reproduction and figures
+CLASSICAL = "results/classical/{evidence}/{analysis}.csv"
+PUBLISHED_COMPARISON = "results/classical/published_comparison.csv"
+FOREST = "results/figures/{evidence}/forest_{analysis}.png"
+PRIOR_SENSITIVITY = "results/figures/{evidence}/prior_sensitivity_{analysis}.png"
+
+# Report and reviewing notebooks
+REPORT = "results/report/report.html"
+SUMMARY_OF_FINDINGS = "results/report/summary_of_findings.csv"
+PROVENANCE = "results/report/provenance.json"
+NOTEBOOK_IPYNB = "results/notebooks/{notebook}.ipynb"
+NOTEBOOK_HTML = "results/notebooks/{notebook}.html"
+
+
+class FitFiles(NamedTuple):
+    """The files of one fit (see the ``FIT_*`` patterns)."""
+
+    posterior: str
+    summary: str
+    diagnostics: str
+    loo: str
+    trials: str
+
+
+FIT_FILES = FitFiles(FIT_POSTERIOR, FIT_SUMMARY, FIT_DIAGNOSTICS, FIT_LOO, FIT_TRIALS)
+
+
+def fill(pattern: str, **wildcards: object) -> str:
+    """The path of ``pattern`` with its wildcards filled in."""
+    return pattern.format(**wildcards)
+
+
+def fit_files(evidence: str, analysis: str, prior: str) -> FitFiles:
+    """The files of one fit."""
+    return FitFiles(
+        *(fill(p, evidence=evidence, analysis=analysis, prior=prior) for p in FIT_FILES)
+    )
+
+
+@cache
+def _regex(pattern: str) -> tuple[re.Pattern, tuple[str, ...]]:
+    names = tuple(re.findall(r"{(\w+)}", pattern))
+    parts = re.split(r"{\w+}", pattern)
+    body = "".join(
+        re.escape(part) + ("([^/]+?)" if i < len(names) else "") for i, part in enumerate(parts)
+    )
+    return re.compile(f"(?:.*/)?{body}$"), names
+
+
+def wildcards(pattern: str, path: str) -> dict[str, str]:
+    """The wildcard values of ``path`` under ``pattern`` (``ValueError`` if it does not fit)."""
+    regex, names = _regex(pattern)
+    match = regex.match(str(path))
+    if match is None:
+        raise ValueError(f"{path} does not follow the results layout {pattern}")
+    return dict(zip(names, match.groups(), strict=True))
+
+
+def index(pattern: str, paths: Iterable[str]) -> dict[str | tuple[str, ...], str]:
+    """Paths keyed by their wildcard values: one value as itself, several as a tuple in the
+    pattern's order. Paths that belong to another pattern are left out."""
+    regex, names = _regex(pattern)
+    out: dict[str | tuple[str, ...], str] = {}
+    for path in paths:
+        match = regex.match(str(path))
+        if match is None:
+            continue
+        values = match.groups()
+        out[values[0] if len(names) == 1 else values] = str(path)
+    return out
+
+
+def fits_index(paths: Iterable[str]) -> dict[tuple[str, str, str], FitFiles]:
+    """Every complete fit among ``paths``, keyed by ``(evidence, analysis, prior)``."""
+    paths = list(paths)
+    by_kind = [index(pattern, paths) for pattern in FIT_FILES]
+    keys = set.intersection(*(set(kind) for kind in by_kind))
+    return {key: FitFiles(*(kind[key] for kind in by_kind)) for key in sorted(keys)}

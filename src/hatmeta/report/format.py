@@ -1,0 +1,103 @@
+"""Number formatting for the report: one place, so the tables and the text agree."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+DASH = "\u2013"  # shown for a missing number
+
+
+def missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_ratio(value: Any) -> str:
+    """A ratio with two decimals below 10 and three significant figures above ('-' if absent)."""
+    if missing(value):
+        return DASH
+    value = float(value)
+    if not math.isfinite(value):
+        return "∞" if value > 0 else DASH
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    if value < 0.01:
+        return f"{value:.3f}"
+    return f"{value:.2f}"
+
+
+def fmt_interval(lower: Any, upper: Any, fmt=fmt_ratio) -> str:
+    return f"{fmt(lower)} to {fmt(upper)}"
+
+
+def fmt_prob(value: Any) -> str:
+    """A probability as a percentage; extreme values as '>99%' / '<1%'."""
+    if missing(value):
+        return DASH
+    pct = 100 * float(value)
+    if pct > 99.5 and pct < 100:
+        return ">99%"
+    if 0 < pct < 0.5:
+        return "<1%"
+    return f"{pct:.0f}%"
+
+
+def fmt_rd(value: Any) -> str:
+    """A risk difference in percentage points, signed."""
+    if missing(value):
+        return DASH
+    return f"{100 * float(value):+.1f}"
+
+
+def fmt_number(value: Any, digits: int = 3) -> str:
+    if isinstance(value, str):
+        return value
+    if missing(value):
+        return DASH
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if frame is None:
+        return []
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A frame as header + formatted cells (probabilities as %, other numbers 3 s.f.)."""
+    headers = headers or {}
+    columns = list(frame.columns)
+    rows = []
+    for record in records(frame):
+        cells = []
+        for column in columns:
+            value = record[column]
+            if isinstance(value, str) or value is None:
+                cells.append(value if value is not None else DASH)
+            elif re.search(r"(^|_)p_|^P\(", column):
+                cells.append(fmt_prob(value))
+            else:
+                cells.append(fmt_number(value))
+        rows.append(cells)
+    return {"header": [headers.get(c, c) for c in columns], "rows": rows}

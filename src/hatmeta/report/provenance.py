@@ -1,0 +1,67 @@
+"""Where a report's numbers came from: data checksums, code version, software versions, date."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import importlib.metadata
+import platform
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+SOFTWARE = ("snakemake", "pymc", "arviz", "nutpie", "numpy", "pandas", "statsmodels")
+NOT_GIT = "not a git checkout"
+
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def git_describe(directory: str | Path) -> str:
+    """``git describe --always --dirty`` of the checkout holding ``directory``."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return NOT_GIT
+    return out.stdout.strip() or NOT_GIT
+
+
+def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def provenance(data_files: Mapping[str, str], date: str | None = None) -> dict[str, Any]:
+    """Date, software versions, code version and data version.
+
+    The data version is the checksum of the hand-entered inputs (``data_files``: name -> path),
+    so it identifies the data whether or not the run directory is a git checkout; the code
+    version is ``git describe`` of the checkout that holds this package.
+    """
+    files = {key: {"path": str(path), "sha256": sha256(path)} for key, path in data_files.items()}
+    combined = hashlib.sha256("".join(f["sha256"] for f in files.values()).encode())
+    return {
+        "date": date or _dt.date.today().isoformat(),
+        "software": software_versions(),
+        "data_files": files,
+        "data_version": combined.hexdigest()[:12],
+        "code_version": git_describe(Path(__file__).parent),
+    }

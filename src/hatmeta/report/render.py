@@ -1,0 +1,120 @@
+"""Assemble the self-contained HTML report: build one context, render one Jinja template.
+
+Every number the report shows comes from a file its rule declares (:class:`ReportInputs`) or
+from the config. Optional stages (published reproduction, a review-specific sensitivity
+analysis) appear only when their inputs are given: their section, their contents entry and
+their methods.
+
+The template lives inside the package so that :func:`render` works wherever the package is
+imported (tests, notebooks); the report rule lists it as an input so that editing it re-runs the
+report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+import pandas as pd
+
+from hatmeta.io import write_text
+from hatmeta.report.format import fmt_number, fmt_prob, fmt_ratio
+from hatmeta.report.methods import methods
+from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
+from hatmeta.report.sections import (
+    analysis_sections,
+    audit_rows,
+    diagnostics_rows,
+    published_rows,
+    rank_plots,
+    sof_rows,
+)
+from hatmeta.report.text import plain_language
+
+if TYPE_CHECKING:
+    from hatmeta.config import Settings
+
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+TEMPLATE_NAME = "report.html.j2"
+TEMPLATE = TEMPLATE_DIR / TEMPLATE_NAME
+
+
+def build_context(
+    settings: Settings,
+    inputs: ReportInputs,
+    *,
+    provenance: Mapping[str, Any],
+    config_yaml: str,
+    sections: Sequence[Mapping[str, Any]] = (),
+    with_rank_plots: bool = True,
+) -> dict[str, Any]:
+    """Everything the report shows, as one dictionary (see the template for its use).
+
+    Parameters
+    ----------
+    settings
+        The run's typed settings.
+    inputs
+        The result files the report rule declares.
+    provenance
+        From :func:`hatmeta.report.provenance.provenance`.
+    config_yaml
+        The configuration as run, shown verbatim.
+    sections
+        Sections of optional review-specific stages (e.g. :func:`hatmeta.riott.report.section`).
+    with_rank_plots
+        Draw rank plots from the posteriors (tests turn this off).
+    """
+    fits = {key: read_fit(files) for key, files in inputs.fits.items()}
+    evidence_sets = list(settings.evidence.run)
+    main = settings.evidence.main
+    sof = summary_of_findings(settings, fits)
+    treatment, control = settings.comparison.treatment_label, settings.comparison.control_label
+    diagnostics = diagnostics_rows(settings, fits)
+    published = None if inputs.published is None else pd.read_csv(inputs.published)
+    return {
+        "title": settings.report.title,
+        "evidence_sets": evidence_sets,
+        "main_evidence": main,
+        "treatment": treatment,
+        "control": control,
+        "sof": sof_rows(sof, evidence_sets),
+        "sof_frame": sof,
+        "plain_language": plain_language(sof, main, treatment, control),
+        "methods": methods(settings),
+        "analyses": analysis_sections(settings, inputs, fits),
+        "published": None if published is None else published_rows(published),
+        "sections": list(sections),
+        "diagnostics": diagnostics,
+        "n_flagged": sum(r["status"] == "flagged" for r in diagnostics),
+        "rank_plots": rank_plots(settings, fits) if with_rank_plots else [],
+        "audit": audit_rows(inputs.audit),
+        "provenance": dict(provenance),
+        "config_yaml": config_yaml,
+    }
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ratio"] = fmt_ratio
+    env.filters["prob"] = fmt_prob
+    env.filters["num"] = fmt_number
+    return env
+
+
+def render(context: Mapping[str, Any], template: str = TEMPLATE_NAME) -> str:
+    """The report's HTML."""
+    return environment().get_template(template).render(**context)
+
+
+def write_report(context: Mapping[str, Any], path: str | Path) -> None:
+    """Render and write atomically."""
+    write_text(render(context), path)

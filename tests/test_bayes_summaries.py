@@ -1,0 +1,68 @@
+"""Posterior summaries: the reported quantities, their intervals and standardised risks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bayes_data import HN05, RETENTION, fit_data
+
+from hatmeta.bayes.summaries import pooled_summary, summarise
+from hatmeta.intervals import interval
+
+
+def test_summary_quantities(retention_fit) -> None:
+    summary = summarise(retention_fit, higher_is_better=True, relevant_or=1.25)
+    assert list(summary.columns) == [
+        "quantity",
+        "median",
+        "lower",
+        "upper",
+        "mean",
+        "scale",
+        "note",
+    ]
+    table = summary.set_index("quantity")
+    for name in ("OR", "RR", "RD", "tau", "OR_predictive", "OR_shrunken[DE2007]"):
+        row = table.loc[name]
+        assert row["lower"] < row["median"] < row["upper"], name
+    # The predictive interval of a new trial is wider than the pooled one.
+    assert table.loc["OR_predictive", "upper"] > table.loc["OR", "upper"]
+    assert table.loc["P(benefit)", "mean"] == table.loc["P(OR>1)", "mean"]
+    relevant = table.loc["P(clinically relevant benefit)", "mean"]
+    assert 0 <= relevant <= table.loc["P(benefit)", "mean"] <= 1
+    assert table.loc["OR_observed[CA2009]", "median"] == pytest.approx(
+        (101 * 51) / (14 * 60), rel=1e-9
+    )
+
+
+def test_intervals_are_the_equal_tailed_quantiles() -> None:
+    draws = np.random.default_rng(3).standard_t(3, size=8001)
+    lower, median, upper = interval(draws)
+    np.testing.assert_allclose(
+        [lower, median, upper], np.quantile(draws, [0.025, 0.5, 0.975]), rtol=1e-12
+    )
+
+
+def test_risks_are_standardised_to_included_trials(runner) -> None:
+    data = fit_data(RETENTION).without("CA2009")
+    tree = runner.fit(data, HN05)
+    post = tree["posterior"]
+    included = ["DE2007", "EN2010", "ES2006"]
+    mu = post["mu"].sel(trial=included)
+    p0 = (1 / (1 + np.exp(-mu))).mean("trial")
+    p1 = (1 / (1 + np.exp(-(mu + post["d"])))).mean("trial")
+    np.testing.assert_allclose(post["p_control"], p0, rtol=1e-10)
+    np.testing.assert_allclose(post["p_treatment"], p1, rtol=1e-10)
+    summary = summarise(tree, higher_is_better=True, relevant_or=1.25)
+    assert "OR_shrunken[CA2009]" not in set(summary["quantity"])
+
+
+def test_pooled_summary_matches_the_full_summary(retention_fit) -> None:
+    row = pooled_summary(retention_fit)
+    table = summarise(retention_fit, higher_is_better=True, relevant_or=1.25).set_index("quantity")
+    assert row["OR_median"] == table.loc["OR", "median"]
+    assert (row["OR_lower"], row["OR_upper"]) == (
+        table.loc["OR", "lower"],
+        table.loc["OR", "upper"],
+    )
+    assert row["P(OR>1)"] == table.loc["P(OR>1)", "mean"]
