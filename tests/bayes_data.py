@@ -9,7 +9,15 @@ from hatmeta.config import Gate, Sampler
 from hatmeta.priors import HeterogeneityPrior, half_normal, log_normal_tau2
 
 N_SLOTS = 5
-SAMPLER = Sampler(draws=2000, tune=600, chains=4, target_accept=0.999, adaptation="diag", seed=11)
+SAMPLER = Sampler(
+    draws=2000,
+    max_draws=16000,
+    tune=400,
+    chains=4,
+    target_accept=(0.9, 0.95, 0.99),
+    adaptation="diag",
+    seed=11,
+)
 GATE = Gate(
     r_hat_max=1.01, ess_bulk_min=1000, ess_tail_min=1000, divergences_max=0, on_failure="stop"
 )

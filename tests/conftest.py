@@ -118,6 +118,6 @@ def runner():
 
 @pytest.fixture(scope="session")
 def retention_fit(runner):
-    from bayes_data import HN05, RETENTION, fit_data
+    from bayes_data import GATE, HN05, RETENTION, fit_data
 
-    return runner.fit(fit_data(RETENTION), HN05)
+    return runner.fit(fit_data(RETENTION), HN05, GATE).tree

@@ -22,13 +22,13 @@ def test_gate_passes_on_realistic_data(retention_fit) -> None:
     assert set(diag["variables"]) == {"d", "tau", "delta", "delta_new", "mu", "RR", "RD"}
 
 
-def test_gate_fails_with_too_few_draws(runner) -> None:
-    short = runner.sampler._replace(draws=20, tune=20)
-    tree = runner.fit(fit_data(RETENTION), HN05, sampler=short)
-    failures = check_diagnostics(compute_diagnostics(tree), GATE)
-    assert any(f.startswith("tau: ess_tail") for f in failures)
-    with pytest.raises(ConvergenceError, match="ess_bulk") as info:
-        enforce(GATE, failures, "all/retention", "hn05")
+def test_a_capped_fit_reports_its_failures_and_the_gate_stops_it(runner) -> None:
+    capped = runner.sampler._replace(draws=20, max_draws=20, tune=20)
+    fit = runner.fit(fit_data(RETENTION), HN05, GATE, sampler=capped)
+    assert fit.failures and any(f.startswith("tau: ess_") for f in fit.failures)
+    assert fit.failures == check_diagnostics(fit.diagnostics, GATE)
+    with pytest.raises(ConvergenceError, match="ess_") as info:
+        enforce(GATE, fit.failures, "all/retention", "hn05")
     assert info.value.fit == "all/retention" and info.value.prior == "hn05"
     assert "'all/retention'" in str(info.value) and "'hn05'" in str(info.value)
-    enforce(GATE._replace(on_failure="flag"), failures, "all/retention", "hn05")  # no raise
+    enforce(GATE._replace(on_failure="flag"), fit.failures, "all/retention", "hn05")  # no raise

@@ -12,7 +12,7 @@ from hatmeta.bayes.model import build_model
 def test_model_supports_prior_predictive() -> None:
     model = build_model(3)
     with model:
-        pm.set_data({"n_control": [10, 20, 0], "n_treatment": [10, 20, 0]})
+        pm.set_data({"counts": [[0, 0, 0], [10, 20, 0], [0, 0, 0], [10, 20, 0]]})
         prior = pm.sample_prior_predictive(draws=200, random_seed=1)
     obs = prior["prior_predictive"]["obs_treatment"].values
     assert obs.shape[-1] == 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bayes_data import HN05, RETENTION, fit_data
+from bayes_data import GATE, HN05, RETENTION, fit_data
 
 from hatmeta.bayes.summaries import pooled_summary, summarise
 from hatmeta.intervals import interval
@@ -45,7 +45,7 @@ def test_intervals_are_the_equal_tailed_quantiles() -> None:
 
 def test_risks_are_standardised_to_included_trials(runner) -> None:
     data = fit_data(RETENTION).without("CA2009")
-    tree = runner.fit(data, HN05)
+    tree = runner.fit(data, HN05, GATE).tree
     post = tree["posterior"]
     included = ["DE2007", "EN2010", "ES2006"]
     mu = post["mu"].sel(trial=included)

@@ -23,9 +23,10 @@ def test_project_config_is_valid_and_gets_defaults():
     config = validate(broken(lambda c: c.pop("sampler")))
     assert config["sampler"] == {
         "draws": 2000,
-        "tune": 1000,
+        "max_draws": 16000,
+        "tune": 400,
         "chains": 4,
-        "target_accept": 0.999,
+        "target_accept": [0.9, 0.95, 0.99],
         "adaptation": "diag",
         "seed": 20261122,
     }

@@ -6,6 +6,7 @@ import arviz_stats as azs
 import numpy as np
 import pytest
 from oracles.exact import exact_posterior, tau_prior_distribution
+from oracles.normal_model import NORMAL_SCALAR_DATA_NAMES, build_normal_normal_model
 from scipy import integrate, stats
 from statsmodels.stats.meta_analysis import effectsize_2proportions
 
@@ -60,9 +61,7 @@ def test_exact_means_match_direct_integration(log_rr, prior) -> None:
 
 def test_tight_tau_prior_gives_conjugate_fixed_effect(log_rr) -> None:
     y, se = log_rr
-    post = exact_posterior(
-        y, se, half_normal(1e-8, "zero"), effect_sd=EFFECT_SD
-    )
+    post = exact_posterior(y, se, half_normal(1e-8, "zero"), effect_sd=EFFECT_SD)
     precision = 1 / EFFECT_SD**2 + np.sum(1 / se**2)
     mean = np.sum(y / se**2) / precision
     assert post.d_mean == pytest.approx(mean, abs=1e-9)
@@ -84,7 +83,6 @@ def test_quantiles_invert_cdfs(log_rr) -> None:
 @pytest.fixture(scope="module")
 def compiled_normal():
     import nutpie
-    from oracles.normal_model import build_normal_normal_model
 
     # One padded slot, masked, checks that masking is exact in this model as well.
     return nutpie.compile_pymc_model(build_normal_normal_model(5))
@@ -96,12 +94,12 @@ def test_sampled_normal_model_matches_exact(compiled_normal, log_rr, prior) -> N
 
     y, se = log_rr
     exact = exact_posterior(y, se, prior, effect_sd=EFFECT_SD).summary().set_index("quantity")
+    values = {"effect_sd": np.asarray(EFFECT_SD), **prior.data_arrays()}
     model = compiled_normal.with_data(
         y=np.r_[0.0, y],
         se=np.r_[1.0, se],
         mask=np.r_[0.0, np.ones(4)],
-        effect_sd=np.asarray(EFFECT_SD),
-        **prior.data_arrays(),
+        priors=np.array([values[name] for name in NORMAL_SCALAR_DATA_NAMES]),
     )
     tree = nutpie.sample(
         model,

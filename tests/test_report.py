@@ -131,7 +131,7 @@ def write_results(root: Path, settings, published: bool = True) -> dict:
             classical.parent.mkdir(parents=True, exist_ok=True)
             pd.DataFrame(columns=["section"]).to_csv(classical, index=False)
             inputs["classical"].append(str(classical))
-            for pattern in (layout.FOREST, layout.PRIOR_SENSITIVITY):
+            for pattern in (layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT):
                 figure = root / layout.fill(pattern, evidence=evidence, analysis=analysis)
                 figure.parent.mkdir(parents=True, exist_ok=True)
                 figure.write_bytes(PNG_1PX)
@@ -207,7 +207,6 @@ def context_for(settings, inputs, **kwargs):
         ReportInputs.from_paths(inputs),
         provenance=PROVENANCE,
         config_yaml="analyses: {}\n",
-        with_rank_plots=False,
         **kwargs,
     )
 

@@ -1,18 +1,23 @@
 #!/usr/bin/env python
-"""Time the expensive stages on this machine and print the numbers quoted in notes.
+"""Time the pipeline on this machine and print the numbers quoted in notes and README.
 
-Usage: ``.venv/bin/python tools/benchmark.py [--stage models|riott|grid|all] [--cores N]``
+Usage: ``.venv/bin/python tools/benchmark.py [--stage pipeline|grid] [--cores N]``
 
-* ``models``: the whole modelling stage (every analysis x prior x leave-one-out) through
-  Snakemake, cold (first run in a fresh results directory) and warm (re-run after deleting the
-  fit outputs; the compile caches of PyTensor/numba are then warm), plus an in-process
-  breakdown: import, compile and per-fit sampling time.
-* ``riott``: the RIOTT scenarios and tipping grid through Snakemake, cold and warm.
-* ``grid``: the tipping grid alone (every batch of every heroin-arm scenario), locally and
-  through SLURM (``profiles/slurm`` on a single-node cluster started in a temporary directory by
-  ``tools/local_slurm.py``; needs root, ``slurm-wlm`` and ``munge``), each with batching on
-  (``cells_per_job`` from the config, scenario jobs grouped) and off (one cell per job, no
-  grouping). Not part of ``all``: it runs a few hundred jobs.
+* ``pipeline`` (default): the real config in a scratch working directory, as a user meets it:
+
+  1. cold: every rule, with empty caches (numba's and PyTensor's compile caches point at fresh
+     directories, as on a fresh clone with the environment installed);
+  2. no-op: the same command again, with nothing to do;
+  3. one edited scenario: one RIOTT scenario's IMOR changed, from the edit to the updated
+     report (only that scenario's jobs, the propagation, figures, report and RIOTT notebook);
+  4. warm: ``results/`` removed, caches kept, every rule again.
+
+  Then, from the cold run's job logs: per fit, the draws per chain it needed, its attempts,
+  sampling seconds and bulk ESS per second; and for the model-fitting jobs the share of their
+  time spent in start-up and imports, compilation and sampling.
+* ``grid``: the tipping grid alone, locally and through SLURM (``profiles/slurm`` on a
+  single-node cluster started by ``tools/local_slurm.py``; needs root, ``slurm-wlm`` and
+  ``munge``), with batching on and off.
 
 Results go to stdout and ``benchmarks/out/benchmark.json``.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,30 +37,55 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+#: The scenario whose IMOR the "edit" step changes (one the tipping grid does not hold the heroin
+#: arm at, so the grid stays as it is), and the new value.
+EDITED = {"riott": {"scenarios": {"informative_half": {"imor_methadone": 0.75}}}}
 
 
-def snakemake(workdir: Path, targets: list[str], cores: int, env: dict | None = None) -> float:
+def snakemake(workdir: Path, args: list[str], cores: int, env: dict | None = None) -> float:
+    """Wall time of one Snakemake run (stops the benchmark if it fails)."""
     start = time.perf_counter()
     result = subprocess.run(
-        # Targets first: --quiet takes a list and would swallow them.
-        [
-            SNAKEMAKE,
-            "-s",
-            str(ROOT / "Snakefile"),
-            *targets,
-            "--cores",
-            str(cores),
-            "--quiet",
-            "all",
-        ],
+        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args, "--cores", str(cores)],
         cwd=workdir,
         capture_output=True,
         text=True,
         env=env,
     )
     if result.returncode != 0:
-        sys.exit(f"snakemake {' '.join(targets)} failed:\n{result.stdout}\n{result.stderr}")
+        sys.exit(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return time.perf_counter() - start
+
+
+def timeline(workdir: Path) -> list[str]:
+    """Start and end (seconds after the run's start) of every job of the last run, from
+    Snakemake's log: where the wall time goes."""
+    log = sorted((workdir / ".snakemake/log").glob("*.snakemake.log"))[-1].read_text()
+    stamp = re.compile(r"^\[(\w{3} \w{3} +\d+ [\d:]+ \d{4})\]$", re.MULTILINE)
+    events, current = [], None
+    for line in log.splitlines():
+        match = stamp.match(line)
+        if match:
+            current = time.mktime(time.strptime(match.group(1), "%a %b %d %H:%M:%S %Y"))
+            continue
+        started = re.match(r"^(?:local)?rule (\w+):", line)
+        if started and current is not None:
+            events.append(("start", started.group(1), current, None))
+        job = re.search(r"jobid: (\d+)", line)
+        if job and events and events[-1][0] == "start" and events[-1][3] is None:
+            events[-1] = (*events[-1][:3], job.group(1))
+        finished = re.match(r"^Finished jobid: (\d+) \(Rule: (\w+)\)", line)
+        if finished and current is not None:
+            events.append(("end", finished.group(2), current, finished.group(1)))
+    if not events:
+        return []
+    origin = min(e[2] for e in events)
+    starts = {e[3]: e for e in events if e[0] == "start"}
+    rows = []
+    for kind, rule, moment, job in events:
+        if kind == "end" and job in starts:
+            rows.append((starts[job][2] - origin, moment - origin, rule))
+    return [f"{s:5.0f} {e:5.0f}  {rule}" for s, e, rule in sorted(rows)]
 
 
 def workdir_copy() -> Path:
@@ -65,50 +96,74 @@ def workdir_copy() -> Path:
     return workdir
 
 
-def stage_times(workdir: Path, targets: list[str], clear: list[str], cores: int) -> dict:
-    cold = snakemake(workdir, targets, cores)
-    for path in clear:
-        shutil.rmtree(workdir / path, ignore_errors=True)
-    warm = snakemake(workdir, targets, cores)
-    return {"cold_seconds": round(cold, 1), "warm_seconds": round(warm, 1)}
-
-
-def in_process_breakdown() -> dict:
-    """Import, compile and per-fit sampling time of one prior's fits, in this process."""
-    start = time.perf_counter()
-    from hatmeta import layout
-    from hatmeta.bayes.stage import run_prior
-    from hatmeta.config import load_settings
-    from hatmeta.data.tables import build_tables
-
-    settings = load_settings(ROOT / "config" / "config.yaml")
-    data = settings.data
-    built = build_tables(ROOT / data.extraction, ROOT / data.bibliography, settings.extract)
-    imported = time.perf_counter() - start
-    prior = next(iter(settings.priors))
-    out = Path(tempfile.mkdtemp(prefix="hatmeta-bench-fits-"))
-    outputs = {
-        key: layout.FitFiles(*(str(out / p) for p in layout.fit_files(*key, prior)))
-        for key in built["analyses"]
+def empty_caches(workdir: Path) -> dict:
+    """An environment whose compile caches start empty (and stay, for the warm run): numba's
+    and PyTensor's. Python bytecode is compiled when the environment is installed
+    (``tools/bootstrap.sh``), so a fresh clone has it too."""
+    caches = workdir / "caches"
+    return os.environ | {
+        "NUMBA_CACHE_DIR": str(caches / "numba"),
+        "PYTENSOR_FLAGS": f"base_compiledir={caches / 'pytensor'}",
     }
-    start = time.perf_counter()
-    stage = run_prior(settings.model, settings.prior(prior), built["analyses"], outputs)
-    total = time.perf_counter() - start
-    fits = sum(t["fits"] for t in stage.timings)
-    sampling = sum(t["seconds"] for t in stage.timings)
-    compile_seconds = stage.runner.compile_seconds or 0.0
+
+
+def log_values(path: Path) -> dict:
+    """Start-up, compile and total seconds, and per-fit timings, from a job's log."""
+    text = path.read_text() if path.exists() else ""
+
+    def seconds(pattern: str) -> float | None:
+        match = re.search(pattern, text)
+        return float(match.group(1)) if match else None
+
+    fits = [json.loads(line) for line in re.findall(r"timing (\{.*\})", text)]
     return {
-        "prior": prior,
-        "import_and_extract_seconds": round(imported, 1),
-        "compile_seconds": round(compile_seconds, 1),
+        "startup_and_imports_s": seconds(r"start-up and imports ([\d.]+) s"),
+        "compile_s": seconds(r"compile ([\d.]+) s"),
+        "sampling_s": round(sum(f["seconds"] for f in fits), 1),
+        "job_s": seconds(r"done in ([\d.]+) s"),
         "fits": fits,
-        "sampling_seconds": round(sampling - compile_seconds, 1),
-        "seconds_per_fit": round((sampling - compile_seconds) / max(fits, 1), 2),
-        "stage_seconds": round(total, 1),
     }
 
 
-def grid_times(workdir: Path, cores: int) -> dict:
+def shares(job: dict) -> dict:
+    """Each part's share of a fitting job's wall time (start-up counted in the total)."""
+    total = (job["job_s"] or 0) + (job["startup_and_imports_s"] or 0)
+    parts = {
+        "imports": job["startup_and_imports_s"] or 0,
+        "compile": job["compile_s"] or 0,
+        "sampling": job["sampling_s"],
+    }
+    parts["other"] = total - sum(parts.values())
+    return {"total_s": round(total, 1)} | {k: round(v / total, 2) for k, v in parts.items()}
+
+
+def pipeline_times(cores: int) -> dict:
+    workdir = workdir_copy()
+    env = empty_caches(workdir)
+    report = {"cold_s": round(snakemake(workdir, [], cores, env), 1)}
+    print(f"cold: {report['cold_s']} s", file=sys.stderr)
+    report["noop_s"] = round(snakemake(workdir, [], cores, env), 1)
+    jobs = {
+        "fit": log_values(workdir / "logs/fit.log"),
+        "riott_base": log_values(workdir / "logs/sensitivity/base.log"),
+    }
+    (workdir / "edit.yaml").write_text(json.dumps(EDITED))
+    report_file = workdir / "results/report/report.html"
+    before = report_file.stat().st_mtime
+    edit_args = ["--configfile", "config/config.yaml", "edit.yaml"]
+    report["edited_scenario_s"] = round(snakemake(workdir, edit_args, cores, env), 1)
+    report["report_updated"] = report_file.stat().st_mtime > before
+    report["edit_timeline"] = timeline(workdir)
+    shutil.rmtree(workdir / "results")
+    report["warm_s"] = round(snakemake(workdir, [], cores, env), 1)
+    report["warm_timeline"] = timeline(workdir)
+    report["jobs"] = {name: shares(job) for name, job in jobs.items()}
+    report["fits"] = jobs["fit"]["fits"] + jobs["riott_base"]["fits"]
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def grid_times(cores: int) -> dict:
     """Wall time of the tipping grid, locally and through SLURM, batching on and off."""
     sys.path.insert(0, str(ROOT / "tools"))
     import yaml
@@ -117,12 +172,13 @@ def grid_times(workdir: Path, cores: int) -> dict:
     from hatmeta import config as hatconfig
     from hatmeta.riott.grid import tipping_batches, tipping_cells
 
+    workdir = workdir_copy()
+    snakemake(workdir, ["extract"], cores)
     config = hatconfig.load(ROOT / "config" / "config.yaml")
     tipping = hatconfig.settings(config).riott.tipping
-    batched = tipping.cells_per_job
     slurm_args = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), *SNAKEMAKE_ARGS]
     modes = {
-        "batching_on": (batched, ["--group-components", "riott=8"]),
+        "batching_on": (tipping.cells_per_job, ["--group-components", "riott=8"]),
         "batching_off": (1, ["--group-components", "riott=1"]),
     }
     heroin_scenarios = len(tipping.heroin_scenarios)
@@ -139,12 +195,8 @@ def grid_times(workdir: Path, cores: int) -> dict:
                 ("slurm", [*slurm_args, *group_args, "--jobs", "100"]),
             ):
                 shutil.rmtree(workdir / "results/sensitivity/tipping", ignore_errors=True)
-                seconds = snakemake(
-                    workdir,
-                    ["--until", "riott_grid", *extra, *config_args],
-                    cores,
-                    env=cluster.env,
-                )
+                args = ["--until", "riott_grid", *extra, *config_args]
+                seconds = snakemake(workdir, args, cores, env=cluster.env)
                 report[f"{executor}_{mode}"] = {
                     "cells_per_job": cells_per_job,
                     "grid_jobs": grid_jobs,
@@ -152,34 +204,44 @@ def grid_times(workdir: Path, cores: int) -> dict:
                 }
                 print(f"grid {executor} {mode}: {seconds:.1f} s", file=sys.stderr)
         report["slurm_jobs_completed"] = len(cluster.completed_jobs())
+    shutil.rmtree(workdir, ignore_errors=True)
     return report
+
+
+def print_pipeline(report: dict) -> None:
+    print(
+        f"cold {report['cold_s']} s | warm {report['warm_s']} s | no-op {report['noop_s']} s | "
+        f"one edited scenario {report['edited_scenario_s']} s "
+        f"(report updated: {report['report_updated']})"
+    )
+    for name, job in report["jobs"].items():
+        print(f"{name}: {job}")
+    for run in ("warm", "edit"):
+        print(f"{run} run, seconds from its start (start, end, job):")
+        print("\n".join(report[f"{run}_timeline"]))
+    print(f"{'fit':<48} {'prior':<16} {'draws':>6} {'tries':>5} {'s':>6} {'ESS/s':>7}")
+    for fit in report["fits"]:
+        print(
+            f"{fit['fit'][:48]:<48} {fit['prior']:<16} {fit['draws']:>6} {fit['attempts']:>5} "
+            f"{fit['seconds']:>6.2f} {fit['ess_bulk_per_second']:>7.0f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", choices=["models", "riott", "grid", "all"], default="all")
-    parser.add_argument("--cores", type=int, default=4)
+    parser.add_argument("--stage", choices=["pipeline", "grid"], default="pipeline")
+    parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args()
-    report: dict = {"cores": args.cores, "machine_cpus": os.cpu_count()}
-    workdir = workdir_copy()
-    snakemake(workdir, ["extract"], args.cores)
-    if args.stage in ("models", "all"):
-        report["models"] = stage_times(workdir, ["--until", "fit"], ["results/fits"], args.cores)
-        report["models_breakdown"] = in_process_breakdown()
-    if args.stage in ("riott", "all"):
-        report["riott"] = stage_times(
-            workdir,
-            ["--until", "riott_pooled"],
-            ["results/sensitivity"],
-            args.cores,
-        )
-    if args.stage == "grid":
-        report["grid"] = grid_times(workdir, args.cores)
-    shutil.rmtree(workdir, ignore_errors=True)
+    report: dict = {"cores": args.cores, "machine_cpus": os.cpu_count(), "date": time.ctime()}
+    if args.stage == "pipeline":
+        report["pipeline"] = pipeline_times(args.cores)
+        print_pipeline(report["pipeline"])
+    else:
+        report["grid"] = grid_times(args.cores)
+        print(json.dumps(report["grid"], indent=2))
     out = ROOT / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "benchmark.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    (out / f"benchmark_{args.stage}.json").write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -39,4 +39,7 @@ if [ "$(uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
     export PATH="$("$PYTHON312" -m site --user-base)/bin:$PATH"
 fi
 
-uv sync --locked --python "$PYTHON312" "$@"
+# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (as on some machines)
+# Python would otherwise compile every imported module from source in every workflow job.
+uv sync --locked --compile-bytecode --python "$PYTHON312" "$@"
+.venv/bin/python -m compileall -q src

@@ -85,10 +85,13 @@ class PriorSpec(NamedTuple):
 
 
 class Sampler(NamedTuple):
+    """NUTS settings: first draws per chain, the cap, and the step-size targets in order."""
+
     draws: int
+    max_draws: int
     tune: int
     chains: int
-    target_accept: float
+    target_accept: tuple[float, ...]
     adaptation: str
     seed: int
 
@@ -222,7 +225,9 @@ def settings(config: Mapping[str, Any]) -> Settings:
             effect_sd=float(config["priors"]["effect_sd"]),
             baseline_sd=float(config["priors"]["baseline_sd"]),
             relevant_or=float(config["clinically_relevant_odds_ratio"]),
-            sampler=Sampler(**config["sampler"]),
+            sampler=Sampler(
+                **{**config["sampler"], "target_accept": tuple(config["sampler"]["target_accept"])}
+            ),
             gate=Gate(**config["diagnostics"]),
         ),
         report=ReportSettings(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -64,6 +64,26 @@ def analysis_figures(
         event=outcome.event,
     )
     return {"forest": forest, "prior_sensitivity": sensitivity}
+
+
+def rank_figure(posterior_path, var_names: Sequence[str] = ("d", "tau")):
+    """Rank (fractional-rank delta-ECDF) plots of ``var_names``, one line per chain; ``None``
+    when the fit had no data (an empty posterior)."""
+    import arviz_plots as azp
+    import matplotlib.pyplot as plt
+
+    from hatmeta.io import load_posterior
+
+    tree = load_posterior(posterior_path)
+    if "posterior" not in tree.children:
+        return None
+    variables = [v for v in var_names if v in tree["posterior"].data_vars]
+    pc = azp.plot_rank(
+        tree, var_names=variables, backend="matplotlib", figure_kwargs={"figsize": (7.5, 2.2)}
+    )
+    fig = pc.viz["figure"].item() if "figure" in pc.viz else plt.gcf()
+    fig.suptitle(f"{tree.attrs.get('analysis', '')}: rank plots", x=0.01, ha="left", fontsize=9)
+    return fig
 
 
 def placeholder(message: str):

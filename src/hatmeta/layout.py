@@ -34,6 +34,7 @@ CLASSICAL = "results/classical/{evidence}/{analysis}.csv"
 PUBLISHED_COMPARISON = "results/classical/published_comparison.csv"
 FOREST = "results/figures/{evidence}/forest_{analysis}.png"
 PRIOR_SENSITIVITY = "results/figures/{evidence}/prior_sensitivity_{analysis}.png"
+RANK_PLOT = "results/figures/{evidence}/rank_{analysis}.png"
 
 # Report and reviewing notebooks
 REPORT = "results/report/report.html"

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
+
+
+def process_age() -> float | None:
+    """Seconds since this process started (Linux), None elsewhere: what a job spent before its
+    own code ran, i.e. interpreter start-up and imports."""
+    try:
+        with open("/proc/self/stat") as handle:
+            started = int(handle.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as handle:
+            uptime = float(handle.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return uptime - started / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -28,8 +43,13 @@ def logged(log_path: str | Path, step: str):
             force=True,
         )
         logging.captureWarnings(True)
+        log = logging.getLogger(f"hatmeta.{step}")
+        age, start = process_age(), time.perf_counter()
+        if age is not None:
+            log.info("start-up and imports %.1f s", age)
         try:
-            yield logging.getLogger(f"hatmeta.{step}")
+            yield log
+            log.info("done in %.1f s", time.perf_counter() - start)
         except Exception as err:
             handle.write(f"{step} failed: {err}\n")
             traceback.print_exc(file=handle)

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 
+from hatmeta.bayes.fitdata import MASKED_VARIANCE
 from hatmeta.bayes.model import TRIAL_DIM, check_size, effects, placeholder_labels, scalar_data
 from hatmeta.priors import HETEROGENEITY_DATA_NAMES
 
@@ -27,11 +29,12 @@ def build_normal_normal_model(n_studies: int, coords: Sequence[str] | None = Non
 
         d       ~ Normal(0, effect_sd)
         tau     ~ data-selected prior (module docstring)
-        theta_i = d + tau * z_i,  z_i ~ Normal(0, 1)
-        y_i     ~ Normal(mask_i * theta_i, se_i)
+        delta_i ~ Normal(d, tau), partially centred as in hatmeta.bayes.model with
+                  sampling variance se_i^2 (masked slots: fully non-centred)
+        y_i     ~ Normal(mask_i * delta_i, se_i)
 
     This is the model for which :mod:`oracles.exact` computes the posterior by quadrature; the
-    sampled fit is checked against it.
+    sampled fit is checked against it, which checks the library's partial centring too.
 
     Parameters
     ----------
@@ -63,6 +66,7 @@ def build_normal_normal_model(n_studies: int, coords: Sequence[str] | None = Non
         se = pm.Data("se", np.ones(n_studies), dims=TRIAL_DIM)
         mask = pm.Data("mask", np.ones(n_studies), dims=TRIAL_DIM)
         priors = scalar_data(NORMAL_SCALAR_DATA_NAMES)
-        _, _, delta = effects(priors)
+        variance = pt.switch(mask > 0, se**2, MASKED_VARIANCE)
+        _, _, delta = effects(priors, variance)
         pm.Normal("obs", mu=mask * delta, sigma=se, observed=y, dims=TRIAL_DIM)
     return model

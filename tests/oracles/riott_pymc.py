@@ -38,7 +38,6 @@ def responder_probability_tensor(
     return pt.sum(weights * tail, axis=-1)
 
 
-
 def build_riott_model(n_arms: int, design: TestingDesign, n_nodes: int = 12):
     """The same test-level model in PyMC (prior/posterior predictive checks; cross-check).
 

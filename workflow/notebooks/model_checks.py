@@ -37,6 +37,7 @@ import xarray as xr
 
 from hatmeta import layout
 from hatmeta.bayes.fitdata import FitData
+from hatmeta.bayes.model import pack
 from hatmeta.bayes.sampling import ModelRunner
 from hatmeta.config import load_settings
 from hatmeta.data.tables import included_arms, read_analysis_table
@@ -80,7 +81,7 @@ runner = ModelRunner(
 model = runner.model
 heterogeneity = resolve(settings.prior(prior), spec.outcome, model_settings.turner_comparison)
 with model:
-    pm.set_data(runner.data_arrays(data, heterogeneity))
+    pm.set_data(pack(runner.data_arrays(data, heterogeneity)))
 trials = list(data.trials)
 observed = pd.DataFrame(
     {"trial": trials, "y_treatment": data.y_treatment, "n_treatment": data.n_treatment,

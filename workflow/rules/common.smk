@@ -31,18 +31,12 @@ def analysis_tables(evidence=EVIDENCE_SETS):
 
 
 def fit_outputs(prior, evidence=EVIDENCE_SETS):
-    """Every fit file of every analysis under ``prior`` (names, or a wildcard such as
-    ``"{prior}"``, which expand leaves in place)."""
+    """Every fit file of every analysis under ``prior`` (one name or several)."""
     return [
         path
         for pattern in layout.FIT_FILES
         for path in expand(pattern, evidence=evidence, analysis=ANALYSES, prior=prior)
     ]
-
-
-def prior_spec(wildcards):
-    """The configured heterogeneity prior of a ``{prior}`` job."""
-    return SETTINGS.prior(wildcards.prior)
 
 
 def data_files():

@@ -1,5 +1,5 @@
 rule figures:
-    """Forest plot (primary prior) and prior-sensitivity plot of every analysis."""
+    """Forest plot and rank plots (primary prior) and prior-sensitivity plot of every analysis."""
     input:
         fits=fit_outputs(PRIORS, evidence="{evidence}"),
     output:
@@ -16,6 +16,13 @@ rule figures:
             category="Prior sensitivity",
             subcategory="{evidence}",
             labels={"evidence": "{evidence}", "figure": "prior sensitivity"},
+        ),
+        rank=report(
+            expand(layout.RANK_PLOT, evidence="{evidence}", analysis=ANALYSES),
+            caption="../report/rank.rst",
+            category="Sampler diagnostics",
+            subcategory="{evidence}",
+            labels={"evidence": "{evidence}", "figure": "rank plots"},
         ),
     params:
         analyses=SETTINGS.analyses,

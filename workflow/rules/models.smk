@@ -1,17 +1,22 @@
 rule fit:
-    """Fit every analysis and evidence set under one heterogeneity prior (one compiled model)."""
+    """Fit every analysis and evidence set under every heterogeneity prior: one job, so the
+    model is compiled once per run."""
     input:
         tables=analysis_tables(),
     output:
-        fit_outputs("{prior}"),
+        fit_outputs(PRIORS),
     params:
         model=SETTINGS.model,
-        prior=prior_spec,
-    threads: 2
+        priors=SETTINGS.priors,
+    # First in line: every figure, the report and the notebooks wait for it. One thread for the
+    # scheduler: compiling (about a third of the job) is single-threaded, and nutpie's chains use
+    # what the machine has while it samples.
+    priority: 100
+    threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=3000,
+        runtime=60,
     log:
-        "logs/fit/{prior}.log",
+        "logs/fit.log",
     script:
         "../scripts/fit.py"

@@ -49,7 +49,7 @@ rule notebook:
         ),
     params:
         parameters=notebook_parameters,
-        config=config,
+        config=notebook_config,
     wildcard_constraints:
         notebook="|".join(NOTEBOOKS),
     resources:

@@ -2,9 +2,13 @@
 # separate files).
 from pathlib import Path
 
-from hatmeta.report.render import TEMPLATE
+# The report's template, one of the report's inputs. Not imported, because the renderer pulls in
+# pandas and matplotlib, which every DAG build would pay for.
+TEMPLATE = Path(workflow.basedir) / "src/hatmeta/report/templates/report.html.j2"
 
 NOTEBOOKS = ["extraction_audit", "model_checks"]
+# Notebooks of optional stages, with the config section they show.
+STAGE_NOTEBOOKS = {"riott_sensitivity": "riott"}
 if SETTINGS.riott is not None:
     NOTEBOOKS.append("riott_sensitivity")
 
@@ -16,7 +20,9 @@ def report_inputs():
         "fits": fit_outputs(PRIORS),
         "classical": expand(layout.CLASSICAL, evidence=MAIN_EVIDENCE, analysis=ANALYSES),
         "figures": expand(
-            [layout.FOREST, layout.PRIOR_SENSITIVITY], evidence=MAIN_EVIDENCE, analysis=ANALYSES
+            [layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT],
+            evidence=MAIN_EVIDENCE,
+            analysis=ANALYSES,
         ),
         "data": list(data_files().values()),
         "template": str(TEMPLATE),
@@ -50,6 +56,14 @@ def notebook_inputs(wildcards):
             ),
         }
     return {"source": source, **riott_notebook_inputs()}
+
+
+def notebook_config(wildcards):
+    """The config a notebook reads: without the optional stages' sections it does not show, so
+    that editing one of them (say, a scenario) re-runs only the notebook that shows it."""
+    shown = STAGE_NOTEBOOKS.get(wildcards.notebook)
+    hidden = set(STAGE_NOTEBOOKS.values()) - {shown}
+    return {key: value for key, value in config.items() if key not in hidden}
 
 
 def notebook_parameters(wildcards):

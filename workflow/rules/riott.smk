@@ -50,6 +50,31 @@ rule riott_grid:
         "../scripts/riott_grid.py"
 
 
+rule riott_base:
+    """The pooled analysis without RIOTT: the posterior every scenario's evidence is added to.
+    Its own job, so that editing a scenario never refits it."""
+    input:
+        table=riott_base_table(),
+    output:
+        base=riott_layout.BASE_POSTERIOR,
+        diagnostics=riott_layout.BASE_DIAGNOSTICS,
+    params:
+        model=SETTINGS.model,
+        prior=SETTINGS.prior(SETTINGS.analysis(RIOTT.tipping.analysis).primary_prior),
+        analysis=RIOTT.tipping.analysis,
+        trial=RIOTT.trial,
+    # Beside the fit job (see models.smk): it compiles the same model in its own process.
+    priority: 90
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    log:
+        "logs/sensitivity/base.log",
+    script:
+        "../scripts/riott_base.py"
+
+
 rule riott_pooled:
     """Every scenario and grid cell carried into the pooled analysis."""
     input:
@@ -57,9 +82,7 @@ rule riott_pooled:
         grid_batches=expand(
             riott_layout.GRID_BATCH, heroin=HEROIN, batch=range(len(TIPPING_BATCHES))
         ),
-        table=expand(
-            layout.ANALYSIS_TABLE, evidence=MAIN_EVIDENCE, analysis=RIOTT.tipping.analysis
-        ),
+        base=riott_layout.BASE_POSTERIOR,
         harmonised=layout.HARMONISED,
     output:
         pooled=expand(riott_layout.POOLED, scenario=SCENARIOS),
@@ -77,8 +100,7 @@ rule riott_pooled:
             labels={"table": "tipping points"},
         ),
         sentence=riott_layout.TIPPING_SENTENCE,
-        diagnostics=riott_layout.BASE_DIAGNOSTICS,
-        base=riott_layout.BASE_POSTERIOR,
+        importance=riott_layout.IMPORTANCE,
         patient_level=report(
             riott_layout.PATIENT_LEVEL,
             caption="../report/patient_level_imor.rst",
@@ -87,9 +109,7 @@ rule riott_pooled:
         ),
     params:
         riott=RIOTT,
-        model=SETTINGS.model,
-        prior=SETTINGS.prior(SETTINGS.analysis(RIOTT.tipping.analysis).primary_prior),
-    threads: 2
+        higher_is_better=SETTINGS.analysis(RIOTT.tipping.analysis).outcome.higher_is_better,
     resources:
         mem_mb=2000,
         runtime=30,

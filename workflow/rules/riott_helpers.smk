@@ -38,7 +38,14 @@ def batch_runtime(wildcards):
 
 def riott_outputs():
     """Everything the RIOTT sensitivity analysis produces."""
-    return [*rules.riott_pooled.output, *rules.riott_figures.output]
+    return [*rules.riott_base.output, *rules.riott_pooled.output, *rules.riott_figures.output]
+
+
+def riott_base_table():
+    """The analysis table (main evidence set) into which RIOTT's scenarios are carried."""
+    return layout.fill(
+        layout.ANALYSIS_TABLE, evidence=MAIN_EVIDENCE, analysis=RIOTT.tipping.analysis
+    )
 
 
 def riott_report_inputs():

@@ -1,7 +1,9 @@
-"""Snakemake adapter for the modelling stage: all analyses under one heterogeneity prior."""
+"""Snakemake adapter for the modelling stage: every analysis under every heterogeneity prior."""
+
+import json
 
 from hatmeta import layout
-from hatmeta.bayes.stage import run_prior
+from hatmeta.bayes.stage import run_fits
 from hatmeta.data.tables import read_analysis_table
 from hatmeta.logs import logged
 
@@ -10,6 +12,8 @@ with logged(snakemake.log[0], "fit") as log:
         key: read_analysis_table(path)
         for key, path in layout.index(layout.ANALYSIS_TABLE, snakemake.input.tables).items()
     }
-    outputs = {(e, a): files for (e, a, _), files in layout.fits_index(snakemake.output).items()}
-    stage = run_prior(snakemake.params.model, snakemake.params.prior, tables, outputs)
-    log.info("compile %.1f s; %d fit groups", stage.runner.compile_seconds or 0, len(stage.timings))
+    outputs = layout.fits_index(snakemake.output)
+    stage = run_fits(snakemake.params.model, snakemake.params.priors, tables, outputs)
+    log.info("compile %.1f s", stage.runner.compile_seconds or 0)
+    for timing in stage.timings:
+        log.info("timing %s", json.dumps(timing))

@@ -3,8 +3,7 @@
 import pandas as pd
 
 from hatmeta import layout
-from hatmeta.data.tables import read_analysis_table
-from hatmeta.io import save_posterior, write_csv, write_json, write_text
+from hatmeta.io import write_csv, write_json, write_text
 from hatmeta.logs import logged
 from hatmeta.riott import layout as riott_layout
 from hatmeta.riott import pooling
@@ -19,14 +18,8 @@ with logged(snakemake.log[0], "riott_pooled") as log:
         for name, path in layout.index(riott_layout.SCENARIO, snakemake.input.scenarios).items()
     }
     grids = read_grid_batches(layout.index(riott_layout.GRID_BATCH, snakemake.input.grid_batches))
-    result = pooling.run(
-        riott,
-        snakemake.params.model,
-        snakemake.params.prior,
-        read_analysis_table(snakemake.input.table[0]),
-        frames,
-        grids,
-    )
+    base = pooling.load_base(snakemake.input.base, riott.trial, snakemake.params.higher_is_better)
+    result = pooling.run(riott, base, frames, grids)
     for name, path in layout.index(riott_layout.POOLED, output.pooled).items():
         write_json(result["pooled"][name], path)
     write_csv(result["scenarios"], output.scenarios)
@@ -34,8 +27,7 @@ with logged(snakemake.log[0], "riott_pooled") as log:
         write_csv(result["grids"][heroin], path)
     write_csv(result["points"], output.points)
     write_text(result["sentence"] + "\n", output.sentence)
-    write_json(result["diagnostics"], output.diagnostics)
-    save_posterior(result["base"], output.base)
+    write_json(result["diagnostics"], output.importance)
     harmonised = pd.read_csv(snakemake.input.harmonised)
     published = published_counts(harmonised, riott.trial, riott.measure, riott.arms)
     retained = published_counts(harmonised, riott.trial, riott.retention_measure, riott.arms)

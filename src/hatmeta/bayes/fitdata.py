@@ -16,6 +16,20 @@ from hatmeta.bayes.model import ARM_DATA_NAMES
 
 _PAD_PREFIX = "__pad"
 _ROLES = ("treatment", "control")
+#: The sampling variance given to a masked slot: so large that its effect is fully non-centred.
+MASKED_VARIANCE = 1e6
+
+
+def log_or_variance(
+    y_treatment: np.ndarray, n_treatment: np.ndarray, y_control: np.ndarray, n_control: np.ndarray
+) -> np.ndarray:
+    """Woolf's variance of each trial's log odds ratio (0.5 added to every cell of a trial with
+    a zero cell). It only steers the sampler's parameterisation, never the likelihood."""
+    cells = np.stack(
+        [y_treatment, n_treatment - y_treatment, y_control, n_control - y_control], axis=-1
+    ).astype(float)
+    cells[(cells == 0).any(axis=-1)] += 0.5
+    return (1.0 / cells).sum(axis=-1)
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,19 @@ class FitData:
             values[i] = 0
         return replace(self, **arrays)
 
+    def sampling_variance(self) -> np.ndarray:
+        """Per slot: the included trials' log-OR variance, :data:`MASKED_VARIANCE` elsewhere."""
+        included = self.mask > 0
+        variance = np.full(self.n_slots, MASKED_VARIANCE)
+        variance[included] = log_or_variance(
+            self.y_treatment[included],
+            self.n_treatment[included],
+            self.y_control[included],
+            self.n_control[included],
+        )
+        return variance
+
     def data_arrays(self) -> dict[str, np.ndarray]:
-        """Return the ``pm.Data`` values for the counts and mask."""
-        return {name: getattr(self, name) for name in (*ARM_DATA_NAMES, "mask")}
+        """Return the ``pm.Data`` values for the counts, mask and sampling variances."""
+        arrays = {name: getattr(self, name) for name in (*ARM_DATA_NAMES, "mask")}
+        return arrays | {"sampling_variance": self.sampling_variance()}

@@ -1,22 +1,38 @@
-"""Compile the binomial-logit model once, then fit many data sets by swapping data.
+"""Compile the binomial-logit model once, then fit many data sets by swapping data, each until
+its diagnostics targets are met.
 
-The expensive step on this problem is compiling the model (seconds), not sampling it (well under a
-second to a few seconds). :class:`ModelRunner` compiles one model structure per process and turns
-every analysis, heterogeneity prior and leave-one-out refit into a data swap with ``nutpie``'s
+The expensive step on this problem is compiling the model (seconds), not sampling it (a fraction
+of a second). :class:`ModelRunner` compiles one model structure per process and turns every
+analysis, heterogeneity prior and leave-one-out refit into a data swap with ``nutpie``'s
 ``CompiledModel.with_data``: trial counts, the inclusion mask *and* the prior parameters are all
 ``pm.Data`` containers (see :mod:`hatmeta.bayes.model`).
 
-Typical use::
+Sampling to a target, not to a fixed length
+-------------------------------------------
+MCMC takes a different path on another processor even with the same seed, so a fit run to a
+fixed length that happens to reach ESS 1000 here may reach 950 elsewhere. :meth:`ModelRunner.fit`
+therefore samples until every reported quantity meets the gate's targets (bulk and tail ESS,
+R-hat, divergences), deterministically for a given seed on a given machine:
 
-    runner = ModelRunner(n_trials=6, sampler=settings.model.sampler, effect_sd=2.5,
-                         baseline_sd=5.0)
-    posterior = runner.fit(FitData.from_arms(arms, n_trials=6), prior)
+1. sample ``draws`` per chain at the first ``target_accept`` of the config;
+2. if the fit diverged, sample again at the next, higher ``target_accept`` (smaller steps are
+   paid for only by the fits that need them);
+3. if an ESS or R-hat target is missed, sample again with the draws the shortfall predicts
+   (ESS grows about linearly with draws), 25% more, at least twice as many for R-hat, up to
+   ``max_draws``;
+4. a fit that still misses a target at the cap is returned with its failures and every attempt,
+   for the gate to stop the run or flag the fit.
+
+A new attempt restarts the chains with the same seed; nutpie's chains are deterministic, so a
+longer attempt repeats the shorter one's draws and extends them.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,12 +40,66 @@ import nutpie
 import pymc as pm
 import xarray as xr
 
+from hatmeta.bayes.diagnostics import check_diagnostics, compute_diagnostics
 from hatmeta.bayes.fitdata import FitData
-from hatmeta.bayes.model import ARM_DATA_NAMES, TRIAL_DIM, build_model
+from hatmeta.bayes.model import ARM_DATA_NAMES, SLOT_DATA_NAMES, TRIAL_DIM, build_model, pack
 
 if TYPE_CHECKING:
-    from hatmeta.config import Sampler
+    from hatmeta.config import Gate, Sampler
     from hatmeta.priors import HeterogeneityPrior
+
+#: The sampler statistics kept with a posterior.
+SAMPLE_STATS = ("diverging", "energy", "n_steps", "depth", "step_size", "mean_tree_accept")
+#: Draws per chain are rounded up to a multiple of this when an attempt is extended.
+DRAWS_STEP = 250
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of the sampler: its length, its step-size target and what it missed."""
+
+    draws: int
+    target_accept: float
+    failures: tuple[str, ...]
+    seconds: float
+
+    def describe(self) -> str:
+        return f"{self.draws} draws per chain at target_accept {self.target_accept:g}"
+
+
+@dataclass
+class Fit:
+    """A posterior with its diagnostics, the checks it failed and how it got there."""
+
+    tree: xr.DataTree
+    diagnostics: dict[str, Any]
+    failures: list[str]
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return sum(a.seconds for a in self.attempts)
+
+    def record(self) -> list[dict[str, Any]]:
+        """The attempts as they go into the diagnostics file (no timings: results must not
+        depend on the machine's speed)."""
+        return [
+            {"draws": a.draws, "target_accept": a.target_accept, "failures": list(a.failures)}
+            for a in self.attempts
+        ]
+
+
+def next_draws(draws: int, diagnostics: Mapping[str, Any], gate: Gate, max_draws: int) -> int:
+    """Draws per chain for the next attempt after ``draws`` missed an ESS or R-hat target."""
+    ratio = 1.0
+    for values in diagnostics["variables"].values():
+        for key, target in (("ess_bulk", gate.ess_bulk_min), ("ess_tail", gate.ess_tail_min)):
+            ess = values[key]
+            ratio = max(ratio, target / ess if ess > 0 and math.isfinite(ess) else 2.0)
+        if not values["r_hat"] <= gate.r_hat_max:
+            ratio = max(ratio, 2.0)
+    wanted = math.ceil(draws * ratio * 1.25 / DRAWS_STEP) * DRAWS_STEP
+    return min(max(wanted, draws + DRAWS_STEP), max_draws)
 
 
 class ModelRunner:
@@ -78,7 +148,8 @@ class ModelRunner:
         return self._compiled
 
     def data_arrays(self, data: FitData, prior: HeterogeneityPrior) -> dict[str, np.ndarray]:
-        """Every ``pm.Data`` value of one fit: counts, mask and prior parameters."""
+        """Every data value of one fit by name (counts, mask, variances, prior parameters);
+        :func:`hatmeta.bayes.model.pack` puts them into the model's containers."""
         if data.n_slots != self.n_trials:
             raise ValueError(f"data has {data.n_slots} slots, the model has {self.n_trials}")
         if not data.mask.any():
@@ -91,36 +162,55 @@ class ModelRunner:
         }
 
     def fit(
-        self, data: FitData, prior: HeterogeneityPrior, *, sampler: Sampler | None = None
-    ) -> xr.DataTree:
-        """Swap in the data and prior, sample, and return a labelled posterior.
+        self,
+        data: FitData,
+        prior: HeterogeneityPrior,
+        gate: Gate,
+        *,
+        sampler: Sampler | None = None,
+    ) -> Fit:
+        """Swap in the data and prior and sample until the gate's targets are met.
 
         ``sampler`` overrides the runner's settings for this fit. The same data, prior and
-        settings give identical draws (the seed is the sampler's).
-
-        Returns
-        -------
-        xarray.DataTree
-            Groups ``posterior`` and ``sample_stats`` (no warm-up) with the ``trial`` dimension
-            relabelled with the trial names and the padding slots dropped, plus
-            ``observed_data`` and ``constant_data`` (counts, mask, prior parameters) so that the
-            file is self-describing.
+        settings give identical draws on the same machine (the seed is the sampler's). A fit
+        that misses a target at ``max_draws`` is returned with its failures (see the module
+        docstring); the caller decides whether that stops the run.
         """
-        arrays = self.data_arrays(data, prior)
-        compiled = self.compiled.with_data(**arrays)
         s = sampler or self.sampler
-        tree = nutpie.sample(
+        arrays = self.data_arrays(data, prior)
+        compiled = self.compiled.with_data(**pack(arrays))
+        ladder = list(s.target_accept)
+        draws, accept = s.draws, ladder.pop(0)
+        attempts = []
+        while True:
+            start = time.perf_counter()
+            tree = self._sample(compiled, s, draws, accept)
+            tree = _label_tree(tree, data, arrays, prior, s.seed)
+            diagnostics = compute_diagnostics(tree)
+            failures = check_diagnostics(diagnostics, gate)
+            attempts.append(Attempt(draws, accept, tuple(failures), time.perf_counter() - start))
+            if not failures:
+                break
+            if diagnostics["divergences"] > gate.divergences_max and ladder:
+                accept = ladder.pop(0)
+                continue
+            if draws >= s.max_draws:
+                break
+            draws = next_draws(draws, diagnostics, gate, s.max_draws)
+        return Fit(tree, diagnostics, failures, attempts)
+
+    def _sample(self, compiled: Any, sampler: Sampler, draws: int, accept: float) -> xr.DataTree:
+        return nutpie.sample(
             compiled,
-            draws=s.draws,
-            tune=s.tune,
-            chains=s.chains,
-            target_accept=s.target_accept,
-            adaptation=s.adaptation,
-            seed=int(s.seed),
+            draws=int(draws),
+            tune=sampler.tune,
+            chains=sampler.chains,
+            target_accept=accept,
+            adaptation=sampler.adaptation,
+            seed=int(sampler.seed),
             progress_bar=False,
             save_warmup=False,
         )
-        return _label_tree(tree, data, arrays, prior, s.seed)
 
 
 def _label_tree(
@@ -141,17 +231,21 @@ def _label_tree(
 
     posterior = relabel(tree["posterior"].to_dataset())
     # Object-typed sampler messages do not round-trip through netCDF and carry no numbers.
-    stats = tree["sample_stats"].to_dataset()
-    stats = stats.drop_vars([v for v in stats.data_vars if stats[v].dtype == object])
+    # The sampler statistics diagnostics and reviewers use (divergences, energy for BFMI, tree
+    # size, step size); nutpie's other statistics only cost writing time.
+    stats = tree["sample_stats"].to_dataset()[list(SAMPLE_STATS)]
     per_trial = {
         name: ((TRIAL_DIM,), np.asarray(arrays[name])[: len(keep)])
-        for name in (*ARM_DATA_NAMES, "mask")
+        for name in (*ARM_DATA_NAMES, *SLOT_DATA_NAMES)
     }
     scalars = {name: ((), np.asarray(v)) for name, v in arrays.items() if np.ndim(v) == 0}
     coords = {TRIAL_DIM: keep}
     observed = xr.Dataset({k: per_trial[k] for k in ("y_control", "y_treatment")}, coords=coords)
     constant = xr.Dataset(
-        {**{k: per_trial[k] for k in ("n_control", "n_treatment", "mask")}, **scalars},
+        {
+            **{k: per_trial[k] for k in ("n_control", "n_treatment", *SLOT_DATA_NAMES)},
+            **scalars,
+        },
         coords=coords,
     )
     tree = xr.DataTree.from_dict(

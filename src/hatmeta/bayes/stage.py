@@ -1,15 +1,16 @@
-"""The modelling stage: every analysis x evidence set under one heterogeneity prior.
+"""The modelling stage: every analysis x evidence set x heterogeneity prior, one compiled model.
 
-One process compiles the model once and fits every analysis (and its leave-one-out refits) by
-swapping data, because compiling costs seconds and sampling a fraction of one. An analysis whose
-data do not change between evidence sets is not sampled twice.
+One process compiles the model once and fits every analysis under every prior (and the
+leave-one-out refits under each analysis's primary prior) by swapping data, because compiling
+costs seconds and sampling a fraction of one. A fit whose data and prior are identical to an
+earlier one (the same analysis in two evidence sets) is not sampled twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,12 +20,12 @@ import pandas as pd
 import xarray as xr
 
 from hatmeta import priors
-from hatmeta.bayes.diagnostics import check_diagnostics, compute_diagnostics, enforce, thresholds
+from hatmeta.bayes.diagnostics import enforce, thresholds
 from hatmeta.bayes.fitdata import FitData
-from hatmeta.bayes.sampling import ModelRunner
+from hatmeta.bayes.sampling import Fit, ModelRunner
 from hatmeta.bayes.summaries import pooled_summary, summarise
 from hatmeta.data.tables import included_arms, trial_rows
-from hatmeta.io import save_posterior, write_csv, write_json
+from hatmeta.io import save_posterior, write_csv, write_json, write_with
 
 if TYPE_CHECKING:
     from hatmeta.config import Analysis, ModelSettings, PriorSpec
@@ -56,6 +57,7 @@ class FitResult:
     summary: pd.DataFrame | None = None
     diagnostics: dict[str, Any] = field(default_factory=dict)
     loo: pd.DataFrame | None = None
+    note: str = ""
 
 
 def _data_key(data: FitData, prior: HeterogeneityPrior) -> str:
@@ -66,76 +68,90 @@ def _data_key(data: FitData, prior: HeterogeneityPrior) -> str:
     return digest.hexdigest()
 
 
-class PriorStage:
-    """Fit every (evidence set, analysis) under one heterogeneity prior, one compiled model."""
+class ModelStage:
+    """Fit analyses under any heterogeneity prior with one compiled model of ``n_trials`` slots.
 
-    def __init__(self, model: ModelSettings, prior: PriorSpec, n_trials: int):
+    ``timings`` collects one record per sampled fit (draws, attempts, seconds, ESS per second)
+    for the job's log and the benchmark; results never carry timings.
+    """
+
+    def __init__(self, model: ModelSettings, n_trials: int):
         self.model = model
-        self.prior_spec = prior
         self.runner = ModelRunner(
             n_trials, model.sampler, effect_sd=model.effect_sd, baseline_sd=model.baseline_sd
         )
         self._done: dict[str, FitResult] = {}
         self.timings: list[dict[str, Any]] = []
 
-    def prior(self, analysis: Analysis) -> HeterogeneityPrior:
-        """The stage's prior resolved for ``analysis`` (Turner priors depend on its outcome)."""
-        return priors.resolve(self.prior_spec, analysis.outcome, self.model.turner_comparison)
+    def prior(self, spec: PriorSpec, analysis: Analysis) -> HeterogeneityPrior:
+        """A configured prior resolved for ``analysis`` (Turner priors depend on its outcome)."""
+        return priors.resolve(spec, analysis.outcome, self.model.turner_comparison)
 
-    def gate(self, tree: xr.DataTree, where: str) -> tuple[dict[str, Any], list[str]]:
-        """Diagnostics of one fit and its failed checks; stops the run if the gate says so."""
-        diagnostics = compute_diagnostics(tree)
-        failures = check_diagnostics(diagnostics, self.model.gate)
-        enforce(self.model.gate, failures, where, self.prior_spec.name)
-        return diagnostics, failures
+    def sample(self, data: FitData, prior: HeterogeneityPrior, where: str) -> Fit:
+        """Sample one fit to its targets; stop the run if it misses them and the gate says so."""
+        fit = self.runner.fit(data, prior, self.model.gate)
+        diag = fit.diagnostics
+        self.timings.append(
+            {
+                "fit": where,
+                "prior": prior.name,
+                "draws": diag["draws"],
+                "attempts": len(fit.attempts),
+                "seconds": round(fit.seconds, 3),
+                "min_ess_bulk": diag["min_ess_bulk"],
+                "ess_bulk_per_second": diag["min_ess_bulk"] / fit.seconds,
+            }
+        )
+        if fit.failures:
+            tried = "; ".join(a.describe() for a in fit.attempts)
+            failures = [*fit.failures, f"tried: {tried}"]
+            enforce(self.model.gate, failures, where, prior.name)
+        return fit
 
-    def fit(self, evidence: str, analysis: Analysis, table: pd.DataFrame) -> FitResult:
+    def fit(
+        self, evidence: str, analysis: Analysis, spec: PriorSpec, table: pd.DataFrame
+    ) -> FitResult:
         """Fit one analysis table: posterior, summary, diagnostics, leave-one-out."""
         where = f"{evidence}/{analysis.name}"
         trials = trial_rows(table)
         if trials.empty:
             log.info("%s: no trial with counts; nothing to fit", where)
             return FitResult("no data", trials, where)
-        prior = self.prior(analysis)
+        prior = self.prior(spec, analysis)
         data = FitData.from_arms(included_arms(table), self.runner.n_trials)
         key = _data_key(data, prior)
         if key in self._done:
             done = self._done[key]
             log.info("%s: same data and prior as %s; reusing that fit", where, done.where)
-            return FitResult(**{**vars(done), "trials": trials})
-        start = time.perf_counter()
-        tree = self.runner.fit(data, prior)
-        diagnostics, failures = self.gate(tree, where)
-        loo = self.leave_one_out(data, prior, where)
-        flagged = failures + [
+            return FitResult(**{**vars(done), "trials": trials, "where": where})
+        fit = self.sample(data, prior, where)
+        primary = spec.name == analysis.primary_prior
+        # Leave-one-out refits run under the analysis's primary prior, the one the report shows.
+        loo = self.leave_one_out(data, prior, where) if primary else _empty_loo()
+        flagged = list(fit.failures) + [
             f"without {r.left_out}: {r.failures}" for r in loo.itertuples(index=False) if r.failures
         ]
-        diagnostics |= {
+        diagnostics = fit.diagnostics | {
             "status": "flagged" if flagged else "passed",
             "failures": flagged,
             "prior": prior.label,
             "thresholds": thresholds(self.model.gate),
             "n_trials": len(data.included),
+            "attempts": fit.record(),
         }
-        tree.attrs.update(
+        fit.tree.attrs.update(
             {"analysis": analysis.name, "evidence": evidence, "prior_label": prior.label}
         )
         summary = summarise(
-            tree,
+            fit.tree,
             higher_is_better=analysis.outcome.higher_is_better,
             relevant_or=self.model.relevant_or,
         )
-        result = FitResult(diagnostics["status"], trials, where, tree, summary, diagnostics, loo)
-        self._done[key] = result
-        seconds = time.perf_counter() - start
-        self.timings.append({"fit": where, "seconds": seconds, "fits": 1 + len(loo)})
-        log.info(
-            "%s: %s in %.1f s (%d fits incl. leave-one-out)",
-            where,
-            result.status,
-            seconds,
-            1 + len(loo),
+        result = FitResult(
+            diagnostics["status"], trials, where, fit.tree, summary, diagnostics, loo
         )
+        self._done[key] = result
+        log.info("%s under %s: %s", where, spec.name, result.status)
         return result
 
     def leave_one_out(self, data: FitData, prior: HeterogeneityPrior, where: str) -> pd.DataFrame:
@@ -146,27 +162,34 @@ class PriorStage:
         """
         included = data.included
         if len(included) < 2:
-            return pd.DataFrame(columns=list(LOO_COLUMNS))
+            return _empty_loo()
         rows = []
         for trial in included:
-            tree = self.runner.fit(data.without(trial), prior)
-            _, failures = self.gate(tree, f"{where} without {trial}")
+            fit = self.sample(data.without(trial), prior, f"{where} without {trial}")
             rows.append(
                 {
                     "left_out": trial,
                     "n_included": len(included) - 1,
-                    **pooled_summary(tree),
-                    "failures": "; ".join(failures),
+                    **pooled_summary(fit.tree),
+                    "failures": "; ".join(fit.failures),
                 }
             )
         return pd.DataFrame(rows, columns=list(LOO_COLUMNS))
 
 
+def _empty_loo() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(LOO_COLUMNS))
+
+
 NO_DATA_NOTE = "no trial in this analysis has counts for both arms"
 
 
-def write_fit(result: FitResult, files: FitFiles) -> None:
-    """Write one fit's files; a 'no data' fit writes files that say so."""
+def write_fit(result: FitResult, files: FitFiles, written: dict[int, str] | None = None) -> None:
+    """Write one fit's files; a 'no data' fit writes files that say so.
+
+    ``written`` maps posteriors already saved (by ``id``) to their file: a fit reused for
+    another evidence set copies that file instead of encoding it again.
+    """
     write_csv(result.trials, files.trials)
     if result.status == "no data":
         write_csv(pd.DataFrame([{"quantity": "status", "note": NO_DATA_NOTE}]), files.summary)
@@ -180,19 +203,27 @@ def write_fit(result: FitResult, files: FitFiles) -> None:
     write_csv(result.summary, files.summary)
     write_json(result.diagnostics, files.diagnostics, digits=6)
     write_csv(result.loo, files.loo)
-    save_posterior(result.tree, files.posterior)
+    written = {} if written is None else written
+    if id(result.tree) in written:
+        write_with(files.posterior, lambda tmp: shutil.copyfile(written[id(result.tree)], tmp))
+    else:
+        save_posterior(result.tree, files.posterior)
+        written[id(result.tree)] = files.posterior
 
 
-def run_prior(
+def run_fits(
     model: ModelSettings,
-    prior: PriorSpec,
+    specs: Mapping[str, PriorSpec],
     tables: Mapping[tuple[str, str], pd.DataFrame],
-    outputs: Mapping[tuple[str, str], FitFiles],
-) -> PriorStage:
-    """Fit every analysis table ``(evidence, analysis)`` under ``prior``; write its files."""
+    outputs: Mapping[tuple[str, str, str], FitFiles],
+) -> ModelStage:
+    """Fit every analysis table ``(evidence, analysis)`` under every prior in ``specs`` and write
+    the files ``outputs[(evidence, analysis, prior)]``, with one compiled model."""
     n_trials = max([len(trial_rows(t)) for t in tables.values()] + [1])
-    stage = PriorStage(model, prior, n_trials)
-    for (evidence, analysis), table in tables.items():
-        result = stage.fit(evidence, model.analyses[analysis], table)
-        write_fit(result, outputs[(evidence, analysis)])
+    stage = ModelStage(model, n_trials)
+    written: dict[int, str] = {}
+    for name, spec in specs.items():
+        for (evidence, analysis), table in tables.items():
+            result = stage.fit(evidence, model.analyses[analysis], spec, table)
+            write_fit(result, outputs[(evidence, analysis, name)], written)
     return stage

@@ -48,7 +48,6 @@ def build_context(
     provenance: Mapping[str, Any],
     config_yaml: str,
     sections: Sequence[Mapping[str, Any]] = (),
-    with_rank_plots: bool = True,
 ) -> dict[str, Any]:
     """Everything the report shows, as one dictionary (see the template for its use).
 
@@ -64,8 +63,6 @@ def build_context(
         The configuration as run, shown verbatim.
     sections
         Sections of optional review-specific stages (e.g. :func:`hatmeta.riott.report.section`).
-    with_rank_plots
-        Draw rank plots from the posteriors (tests turn this off).
     """
     fits = {key: read_fit(files) for key, files in inputs.fits.items()}
     evidence_sets = list(settings.evidence.run)
@@ -89,7 +86,7 @@ def build_context(
         "sections": list(sections),
         "diagnostics": diagnostics,
         "n_flagged": sum(r["status"] == "flagged" for r in diagnostics),
-        "rank_plots": rank_plots(settings, fits) if with_rank_plots else [],
+        "rank_plots": rank_plots(settings, inputs, fits),
         "audit": audit_rows(inputs.audit),
         "provenance": dict(provenance),
         "config_yaml": config_yaml,

@@ -28,6 +28,7 @@ class ReportInputs:
     classical: dict[tuple[str, str], str]
     forest: dict[str, str]
     prior_sensitivity: dict[str, str]
+    rank: dict[str, str]
     published: str | None = None
 
     @classmethod
@@ -42,6 +43,7 @@ class ReportInputs:
             classical=layout.index(layout.CLASSICAL, inputs["classical"]),
             forest=_by_analysis(layout.FOREST, figures),
             prior_sensitivity=_by_analysis(layout.PRIOR_SENSITIVITY, figures),
+            rank=_by_analysis(layout.RANK_PLOT, figures),
             published=published[0] if published else None,
         )
 

@@ -18,7 +18,7 @@ from hatmeta.report.format import (
     missing,
     records,
 )
-from hatmeta.report.images import png_data_uri, rank_plot
+from hatmeta.report.images import png_data_uri
 from hatmeta.report.results import FitTables, fit_row
 
 if TYPE_CHECKING:
@@ -202,14 +202,16 @@ def diagnostics_rows(settings: Settings, fits: Fits) -> list[dict[str, Any]]:
     return rows
 
 
-def rank_plots(settings: Settings, fits: Fits) -> list[dict[str, Any]]:
+def rank_plots(settings: Settings, inputs: ReportInputs, fits: Fits) -> list[dict[str, Any]]:
     """Rank plots of d and tau for the primary-prior fit of each analysis (main evidence)."""
     main = settings.evidence.main
     return [
         {
             "analysis": name,
             "prior": analysis.primary_prior,
-            "uri": rank_plot(fits[(main, name, analysis.primary_prior)].posterior),
+            "uri": None
+            if fits[(main, name, analysis.primary_prior)].status == "no data"
+            else png_data_uri(inputs.rank[name]),
         }
         for name, analysis in settings.analyses.items()
     ]

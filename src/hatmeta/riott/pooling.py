@@ -26,9 +26,6 @@ import pandas as pd
 from scipy import stats
 
 if TYPE_CHECKING:
-    import xarray as xr
-
-    from hatmeta.config import Analysis, ModelSettings, PriorSpec
     from hatmeta.riott.settings import RiottSettings
 
 KHAT_MAX = 0.7
@@ -175,38 +172,6 @@ def scenario_row(name: str, riott: pd.DataFrame, pooled: Mapping[str, Any]) -> d
     }
 
 
-def fit_base(
-    model: ModelSettings,
-    prior: PriorSpec,
-    analysis: Analysis,
-    table: pd.DataFrame,
-    trial: str,
-    draws: int,
-) -> tuple[xr.DataTree, dict[str, Any]]:
-    """MCMC fit of the pooled analysis with ``trial`` masked: the base for reweighting."""
-    from hatmeta.bayes.fitdata import FitData
-    from hatmeta.bayes.stage import PriorStage
-    from hatmeta.data.tables import included_arms
-
-    arms = included_arms(table)
-    if trial not in set(arms["trial"]):
-        raise ValueError(f"{trial} is not among the trials pooled in analysis '{analysis.name}'")
-    stage = PriorStage(model, prior, n_trials=arms["trial"].nunique())
-    data = FitData.from_arms(arms, stage.runner.n_trials).without(trial)
-    resolved = stage.prior(analysis)
-    tree = stage.runner.fit(data, resolved, sampler=model.sampler._replace(draws=draws))
-    where = f"{analysis.name} without {trial} (base of the RIOTT reweighting)"
-    diagnostics, failures = stage.gate(tree, where)
-    diagnostics |= {
-        "status": "flagged" if failures else "passed",
-        "failures": failures,
-        "prior": resolved.label,
-        "analysis": analysis.name,
-        "left_out": trial,
-    }
-    return tree, diagnostics
-
-
 def _centre_spread(frame: pd.DataFrame) -> tuple[float, float]:
     by_quantity = frame.set_index("quantity")["median"]
     return float(by_quantity["log_or_centre"]), float(by_quantity["log_or_spread"])
@@ -226,18 +191,12 @@ def load_base(path, trial: str, higher_is_better: bool) -> BaseDraws:
 
 def run(
     riott: RiottSettings,
-    model: ModelSettings,
-    prior: PriorSpec,
-    table: pd.DataFrame,
+    base: BaseDraws,
     scenarios: Mapping[str, pd.DataFrame],
     grids: Mapping[str, pd.DataFrame],
-    base_draws: int = 5000,
 ) -> dict[str, Any]:
     """The pooled side of the sensitivity analysis: named scenarios, grid, tipping points."""
     tipping = riott.tipping
-    analysis = model.analyses[tipping.analysis]
-    tree, diagnostics = fit_base(model, prior, analysis, table, riott.trial, base_draws)
-    base = BaseDraws.from_tree(tree, riott.trial, analysis.outcome.higher_is_better)
     pooled = {name: pooled_with_riott(base, frame) for name, frame in scenarios.items()}
     table_rows = [scenario_row(name, scenarios[name], pooled[name]) for name in scenarios]
     weighted_grids = {}
@@ -256,7 +215,7 @@ def run(
         points, anchor, max(tipping.imor_methadone), tipping.benefit_probability
     )
     khats = everything["pareto_khat"]
-    diagnostics |= {
+    diagnostics = {
         "importance_sampling": {
             "max_pareto_khat": float(khats.max()),
             "unreliable_cells": int((~everything["reliable"].astype(bool)).sum()),
@@ -271,5 +230,4 @@ def run(
         "points": points,
         "sentence": sentence,
         "diagnostics": diagnostics,
-        "base": tree,
     }
