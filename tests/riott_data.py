@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hatmeta.riott.settings import RiottSettings, Scenario, Tipping
+from hatmeta.riott.scenarios import Inputs
+from hatmeta.riott.settings import Ranges, RiottSettings, Scenario, Tipping
 from hatmeta.riott.testlevel import TestingDesign
 
 DESIGN = TestingDesign()
@@ -15,12 +16,21 @@ RIOTT = RiottSettings(
     retention_measure="retained_26w",
     treatment_arm="SIH",
     control_arm="OMMT",
-    excess_missing_percent=43.0,
     missing_share_heroin=0.15,
     anchor_reading="percentage_points",
     sigma_provide=1.0,
     rho=0.5,
+    ranges=Ranges(
+        missing_share_heroin=(0.05, 0.15),
+        anchor_reading=("percentage_points", "relative"),
+        sigma_provide=(0.5, 1.0),
+        rho=(0.0, 0.5),
+        scenario="mar",
+    ),
+    leaver_missed_tests=1,
+    compatibility_alpha=0.05,
     draws=20000,
+    cell_draws=4000,
     seed=2010,
     scenarios={"mar": MAR},
     tipping=Tipping(
@@ -35,3 +45,4 @@ RIOTT = RiottSettings(
     ),
 )
 SMALL_GRID = RIOTT._replace(draws=4000)
+INPUTS = Inputs(PUBLISHED, RETAINED, DESIGN)

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -211,34 +212,71 @@ def context_for(settings, inputs, **kwargs):
     )
 
 
-def riott_section(tmp_path, settings) -> dict:
+def scenario_row(name: str, **values) -> dict:
+    """One row of results/sensitivity/scenarios.csv."""
+    row = {
+        "scenario": name,
+        "imor_heroin": 1,
+        "imor_methadone": 1,
+        "missing_share_heroin": 0.15,
+        "missing_share_methadone": 0.58,
+        "anchor_reading": "percentage_points",
+        "usable": True,
+        "reason": "",
+        "n_heroin": 43,
+        "n_methadone": 42,
+        "responders_heroin_median": 37,
+        "responders_heroin_lower": 34,
+        "responders_heroin_upper": 40,
+        "responders_methadone_median": 20,
+        "responders_methadone_lower": 14,
+        "responders_methadone_upper": 30,
+        "rd_median": 0.38,
+        "rd_lower": 0.1,
+        "rd_upper": 0.6,
+        "riott_or_median": 4.321,
+        "riott_or_lower": 1.5,
+        "riott_or_upper": 12.0,
+        "riott_p_or_above_1": 0.991,
+        "pooled_or_median": 2.5,
+        "pooled_or_lower": 1.2,
+        "pooled_or_upper": 5.0,
+        "pooled_p_benefit": 0.97,
+    }
+    return row | values
+
+
+def riott_section(tmp_path, settings, scenarios=None, structural=None) -> dict:
     """The RIOTT section from small synthetic files."""
-    pd.DataFrame(
-        [
-            {
-                "scenario": "missing_at_random",
-                "imor_heroin": 1,
-                "imor_methadone": 1,
-                "riott_or_median": 4.321,
-                "riott_or_lower": 1.5,
-                "riott_or_upper": 12.0,
-                "riott_p_or_above_1": 0.991,
-            }
-        ]
-    ).to_csv(tmp_path / "scenarios.csv", index=False)
+    rows = scenarios or [scenario_row("missing_at_random")]
+    pd.DataFrame(rows).to_csv(tmp_path / "scenarios.csv", index=False)
     pd.DataFrame([{"heroin_scenario": "mar", "imor_riott_ci_includes_1": 2.5}]).to_csv(
         tmp_path / "points.csv", index=False
     )
+    pd.DataFrame([{"assumption": "rho", "pooled_conclusion_changes": False}]).to_csv(
+        tmp_path / "depends.csv", index=False
+    )
+    cells = structural or [scenario_row("cell")]
+    cells = [{"sigma_provide": 1.0, "rho": 0.5} | cell for cell in cells]
+    pd.DataFrame(cells).to_csv(tmp_path / "structural.csv", index=False)
     (tmp_path / "sentence.txt").write_text("The conclusion tips when IMOR exceeds 2.5.\n")
+    (tmp_path / "bank.json").write_text(
+        json.dumps({"pairs": 416, "checks": {"max_cdf_change_half_tau_grid": 2e-8}})
+    )
     for name in ("curve.png", "heat.png"):
         (tmp_path / name).write_bytes(PNG_1PX)
     return riott_report.section(
         settings.riott,
-        tmp_path / "scenarios.csv",
-        tmp_path / "points.csv",
-        tmp_path / "sentence.txt",
-        {("riott", "mar"): tmp_path / "heat.png"},
-        tmp_path / "curve.png",
+        {
+            "scenarios": tmp_path / "scenarios.csv",
+            "tipping_points": tmp_path / "points.csv",
+            "depends_on": tmp_path / "depends.csv",
+            "structural": tmp_path / "structural.csv",
+            "sentences": tmp_path / "sentence.txt",
+            "bank_checks": tmp_path / "bank.json",
+            "heatmaps": {("riott", "mar"): tmp_path / "heat.png"},
+            "curve": tmp_path / "curve.png",
+        },
     )
 
 
@@ -313,7 +351,39 @@ def test_riott_section_shows_its_files(small_settings, results, tmp_path):
     part = part[: part.index("</section>")]
     assert "4.32" in part and "99%" in part and "tips when IMOR exceeds 2.5" in part
     assert "data:image/png;base64," in part
+    assert "37 (34 to 40)" in part  # imputed responders beside every odds ratio
+    assert "416 possible pairs" in part
     assert "Assumptions, each a config setting" in html  # its methods, from the docstring
+    assert "ranges/sigma_provide" in html  # every range, from the config
+
+
+def test_odds_ratios_near_a_boundary_are_bounds_said_in_words(small_settings, tmp_path):
+    extreme = scenario_row(
+        "best_case_methadone",
+        riott_or_median=7e-4,
+        riott_or_lower=1.3e-9,
+        riott_or_upper=0.098,
+        responders_methadone_median=42,
+        responders_methadone_lower=40,
+        responders_methadone_upper=42,
+    )
+    wide = scenario_row("cell", riott_or_upper=2400.0, sigma_provide=2.0, rho=0.9)
+    extra = riott_section(
+        tmp_path, small_settings, [scenario_row("mar"), extreme], [scenario_row("cell"), wide]
+    )
+    inputs = write_results(tmp_path / "results", small_settings, published=False)
+    html = render(context_for(small_settings, inputs, sections=[extra]))
+    part = html[html.index('<section id="riott">') :]
+    part = part[: part.index("</section>")]
+    assert "&lt;0.001 (&lt;0.001 to 0.10)" in part
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", part)
+    assert cells and not [c for c in cells if re.search(r"\de[-+]\d", c)]
+    words = unescape(part)
+    assert "Scenario 'best_case_methadone': RIOTT's odds ratio interval reaches beyond" in words
+    assert "oral methadone 42 (40 to 42) of 42" in words
+    assert "Scenario 'mar'" not in words
+    assert "In 1 of the 2 combinations of structural assumptions" in words
+    assert "sigma_provide 2, rho 0.9, heroin missing 15%" in words and "&gt;1000" in part
 
 
 def test_flagged_fits_are_marked(small_settings, results):

@@ -40,23 +40,23 @@ def cluster(tmp_path_factory):
 
 
 def compared_results(workdir: Path) -> dict[str, bytes]:
-    """Every result file but the run-specific ones and the grid batches (whose size differs
-    between the two runs by design; the joined grid is compared)."""
+    """Every result file but the run-specific ones and the cell batches (whose size differs
+    between the two runs by design; the joined cells are compared)."""
     results = workdir / "results"
     return {
         str(path.relative_to(results)): path.read_bytes()
         for path in sorted(results.rglob("*"))
         if path.is_file()
         and path.suffix not in RUN_SPECIFIC_SUFFIXES
-        and not path.name.startswith("cells_")
+        and path.parent.name != "cells"
     }
 
 
 @pytest.mark.workflow
 @pytest.mark.slurm
 def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_path):
-    # Batches of 3 grid cells here, one batch of all 9 in the local run: the joined grid and
-    # everything after it must not depend on the batch size.
+    # Batches of 3 cells here, one batch of all 29 in the local run: the joined cells and
+    # everything after them must not depend on the batch size.
     batches = tmp_path / "batches.yaml"
     batches.write_text(yaml.safe_dump({"riott": {"tipping": {"cells_per_job": 3}}}))
     workdir = project_workdir(tmp_path / "run")
@@ -67,7 +67,7 @@ def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_pat
         "--workflow-profile",
         str(PROFILE),
         *SNAKEMAKE_ARGS,
-        # All scenario and grid jobs in one cluster job.
+        # All scenario and cell jobs in one cluster job.
         "--group-components",
         "riott=20",
         "--jobs",
@@ -88,16 +88,16 @@ def test_pipeline_through_slurm_equals_the_local_run(cluster, small_run, tmp_pat
         assert completed.get(job_id) == "COMPLETED", (job_id, completed)
     assert "Job stats:" in output and "Finished jobid" in output
 
-    # The scenarios and the 3 grid batches ran as one cluster job (group "riott").
+    # The scenarios and the 10 cell batches ran as one cluster job (group "riott").
     group_jobs = [log for _, log in submitted if "group_riott" in log]
     assert len(group_jobs) == 1, submitted
     riott_logs = sorted(p.name for p in (workdir / "logs/sensitivity").glob("*.log"))
-    assert {"grid_missing_positive_0.log", "grid_missing_positive_2.log"} <= set(riott_logs)
+    assert {"cells_0.log", "cells_9.log"} <= set(riott_logs)
 
     local = compared_results(small_run)
     through_slurm = compared_results(workdir)
     assert set(through_slurm) == set(local)
-    assert len(local) > 100 and "sensitivity/tipping/missing_positive/grid.csv" in local
+    assert len(local) > 100 and "sensitivity/cells.csv" in local
     differing = [name for name in local if local[name] != through_slurm[name]]
     assert not differing, f"differ from the local run: {differing}"
     print(f"SLURM run: {len(submitted)} cluster jobs in {elapsed:.0f} s")

@@ -144,19 +144,21 @@ def test_pipeline_produces_fits_classical_figures_and_sensitivity(small_run):
     comparison = (results / "classical/published_comparison.csv").read_text()
     assert "same 1388 participants" in comparison
     assert (results / "figures/all/forest_illicit_heroin.png").stat().st_size > 10_000
-    assert (
-        "RIOTT's 95% credible interval"
-        in (results / "sensitivity/tipping/tipping_sentence.txt").read_text()
-    )
+    sentences = (results / "sensitivity/sentences.txt").read_text()
+    assert "RIOTT's 95% credible interval" in sentences and "depends on" in sentences
+    structural = pd.read_csv(results / "sensitivity/structural.csv")
+    assert set(structural["sigma_provide"]) == {0.5, 1.0} and len(structural) == 8
     assert "nothing to be done" in snakemake(*SMALL_CONFIG_ARGS, "-n", cwd=small_run).stdout.lower()
 
 
 @pytest.mark.workflow
 def test_missing_positive_reproduces_published_riott_counts(small_run):
-    riott = pd.read_csv(small_run / "results/sensitivity/missing_positive/riott.csv")
-    riott = riott.set_index("quantity")
-    for quantity, published in (("responders_treatment", 31), ("responders_control", 11)):
-        assert riott.at[quantity, "lower"] == riott.at[quantity, "upper"] == published
+    riott = pd.read_csv(small_run / "results/sensitivity/missing_positive/riott.csv").iloc[0]
+    for arm, published in (("heroin", 31), ("methadone", 11)):
+        assert riott[f"responders_{arm}_lower"] == riott[f"responders_{arm}_upper"] == published
+    scenarios = pd.read_csv(small_run / "results/sensitivity/scenarios.csv").set_index("scenario")
+    # the published unadjusted OR is 7.42 (2.69 to 20.46); RIOTT alone under the model's priors
+    assert scenarios.at["missing_positive", "riott_or_median"] == pytest.approx(7.4, rel=0.1)
 
 
 def edited_config(workdir: Path, edit) -> str:
@@ -176,14 +178,15 @@ def edited_config(workdir: Path, edit) -> str:
 @pytest.mark.workflow
 def test_editing_one_scenario_reruns_only_its_jobs(small_run):
     def edit(config):
-        config["riott"]["scenarios"]["missing_at_random"]["imor_methadone"] = 2.0
+        config["riott"]["scenarios"]["informative_half"]["imor_methadone"] = 2.0
 
     result = snakemake("--configfile", edited_config(small_run, edit), "-n", cwd=small_run)
     counts = job_counts(result.stdout + result.stderr)
-    assert counts.get("riott_scenario") == 1
-    assert "missing_at_random" in result.stdout + result.stderr
-    assert not {"extract", "fit", "riott_grid", "classical", "figures"} & set(counts)
-    assert counts.get("riott_pooled") == 1
+    assert counts.get("riott_scenario") == 1 and counts.get("riott_scenarios_pooled") == 1
+    assert "informative_half" in result.stdout + result.stderr
+    unchanged = {"extract", "fit", "classical", "figures", "riott_bank", "riott_cells"}
+    unchanged |= {"riott_cells_pooled", "riott_figures"}
+    assert not unchanged & set(counts), counts
 
 
 @pytest.mark.workflow

@@ -145,7 +145,7 @@ def pipeline_times(cores: int) -> dict:
     report["noop_s"] = round(snakemake(workdir, [], cores, env), 1)
     jobs = {
         "fit": log_values(workdir / "logs/fit.log"),
-        "riott_base": log_values(workdir / "logs/sensitivity/base.log"),
+        "riott_bank": log_values(workdir / "logs/sensitivity/bank.log"),
     }
     (workdir / "edit.yaml").write_text(json.dumps(EDITED))
     report_file = workdir / "results/report/report.html"
@@ -158,7 +158,7 @@ def pipeline_times(cores: int) -> dict:
     report["warm_s"] = round(snakemake(workdir, [], cores, env), 1)
     report["warm_timeline"] = timeline(workdir)
     report["jobs"] = {name: shares(job) for name, job in jobs.items()}
-    report["fits"] = jobs["fit"]["fits"] + jobs["riott_base"]["fits"]
+    report["fits"] = jobs["fit"]["fits"]
     shutil.rmtree(workdir, ignore_errors=True)
     return report
 
@@ -170,32 +170,31 @@ def grid_times(cores: int) -> dict:
     from local_slurm import SNAKEMAKE_ARGS, LocalSlurm
 
     from hatmeta import config as hatconfig
-    from hatmeta.riott.grid import tipping_batches, tipping_cells
+    from hatmeta.riott.grid import batches, cells
 
     workdir = workdir_copy()
     snakemake(workdir, ["extract"], cores)
     config = hatconfig.load(ROOT / "config" / "config.yaml")
-    tipping = hatconfig.settings(config).riott.tipping
+    riott = hatconfig.settings(config).riott
     slurm_args = ["--workflow-profile", str(ROOT / "profiles" / "slurm"), *SNAKEMAKE_ARGS]
     modes = {
-        "batching_on": (tipping.cells_per_job, ["--group-components", "riott=8"]),
+        "batching_on": (riott.tipping.cells_per_job, ["--group-components", "riott=8"]),
         "batching_off": (1, ["--group-components", "riott=1"]),
     }
-    heroin_scenarios = len(tipping.heroin_scenarios)
-    report: dict = {"cells": len(tipping_cells(tipping)) * heroin_scenarios}
+    report: dict = {"cells": len(cells(riott))}
     with LocalSlurm(Path(tempfile.mkdtemp(prefix="hatmeta-bench-slurm-"))) as cluster:
         for mode, (cells_per_job, group_args) in modes.items():
             config["riott"]["tipping"]["cells_per_job"] = cells_per_job
             (workdir / "grid.yaml").write_text(yaml.safe_dump({"riott": config["riott"]}))
-            sized = tipping._replace(cells_per_job=cells_per_job)
-            grid_jobs = len(tipping_batches(sized)) * heroin_scenarios
+            sized = riott._replace(tipping=riott.tipping._replace(cells_per_job=cells_per_job))
+            grid_jobs = len(batches(sized))
             config_args = ["--configfile", "config/config.yaml", "grid.yaml"]
             for executor, extra in (
                 ("local", []),
                 ("slurm", [*slurm_args, *group_args, "--jobs", "100"]),
             ):
-                shutil.rmtree(workdir / "results/sensitivity/tipping", ignore_errors=True)
-                args = ["--until", "riott_grid", *extra, *config_args]
+                shutil.rmtree(workdir / "results/sensitivity/cells", ignore_errors=True)
+                args = ["--until", "riott_cells", *extra, *config_args]
                 seconds = snakemake(workdir, args, cores, env=cluster.env)
                 report[f"{executor}_{mode}"] = {
                     "cells_per_job": cells_per_job,

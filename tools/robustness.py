@@ -4,8 +4,8 @@
 Usage: ``.venv/bin/python tools/robustness.py [--seeds 5] [--config config/config.yaml]``
 
 For each seed (the config's seed, then seed + 1, ...) every analysis x evidence set x prior is
-fitted as the workflow fits it (leave-one-out refits under each primary prior, and the RIOTT-free
-base posterior when the config has a RIOTT section), with ``on_failure: flag`` so that one miss
+fitted as the workflow fits it (leave-one-out refits under each primary prior; the RIOTT bank is
+computed by quadrature, with no sampling), with ``on_failure: flag`` so that one miss
 does not hide the others. Prints, per seed, whether every fit met its targets and how many draws
 per chain each needed; writes ``benchmarks/out/robustness.json``. Relative data paths in the
 config are taken relative to the config file's directory's parent when they do not exist from
@@ -47,17 +47,6 @@ def fits_for_seed(settings, tables, seed: int) -> dict:
             if result.status == "flagged":
                 failures = result.diagnostics["failures"]
                 flagged.append(f"{result.where} under {spec.name}: {failures}")
-    if settings.riott is not None:
-        from hatmeta.riott.base import fit_base
-
-        analysis = settings.analysis(settings.riott.tipping.analysis)
-        table = tables[(settings.evidence.main, analysis.name)]
-        _, diagnostics, base = fit_base(
-            model, settings.prior(analysis.primary_prior), analysis, table, settings.riott.trial
-        )
-        stage.timings += base.timings
-        if diagnostics["failures"]:
-            flagged.append(f"RIOTT base: {diagnostics['failures']}")
     draws = Counter(t["draws"] for t in stage.timings)
     return {
         "seed": seed,

@@ -193,6 +193,15 @@ class HeterogeneityPrior:
         if self.family not in ("half_normal", "log_normal_tau2"):
             raise PriorError(f"prior {self.name!r}: unknown family {self.family!r}")
 
+    def distribution(self):
+        """This prior as a frozen SciPy distribution of ``tau`` (``log(tau^2) ~ N(mean, sd)``
+        is ``log(tau) ~ N(mean / 2, sd / 2)``)."""
+        from scipy import stats
+
+        if self.family == "half_normal":
+            return stats.halfnorm(scale=self.scale)
+        return stats.lognorm(s=self.sd / 2.0, scale=np.exp(self.mean / 2.0))
+
     def data_arrays(self) -> dict[str, np.ndarray]:
         """The model's data values that select this prior.
 

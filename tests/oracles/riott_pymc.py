@@ -7,20 +7,23 @@ the same model and compares the two.
 from __future__ import annotations
 
 import numpy as np
+from scipy import special
 
 from hatmeta.riott.testlevel import (
     PRIOR_BETA_SD,
     PRIOR_SIGMA_NEGATIVE_SCALE,
     TestingDesign,
-    _binomial_tail_weights,
+    nodes_for,
     quadrature,
 )
 
 ARMS_DIM = "arm"
+#: The library's quadrature nodes at sigma_provide 1, the value the cross-check uses.
+NODES = nodes_for(1.0)
 
 
 def responder_probability_tensor(
-    beta, sigma_negative, alpha, sigma_provide, rho, design, n_nodes: int = 12
+    beta, sigma_negative, alpha, sigma_provide, rho, design, nodes=NODES
 ):
     """Primary-rule responder probability per arm (PyTensor, for the model graph).
 
@@ -28,8 +31,10 @@ def responder_probability_tensor(
     """
     import pytensor.tensor as pt  # deferred: scenario jobs need only NumPy
 
-    z1, z2, weights = quadrature(n_nodes)
-    k, comb = _binomial_tail_weights(design)
+    z1, z2, weights = quadrature(*nodes)
+    # The binomial tail as a sum of terms (the library uses Horner's rule: independent forms).
+    k = np.arange(design.min_negative, design.tests + 1)
+    comb = special.comb(design.tests, k)
     z_neg = rho * z1 + pt.sqrt(1 - rho**2) * z2
     p = pt.sigmoid(alpha[:, None] + sigma_provide * z1[None, :])
     q = pt.sigmoid(beta[:, None] + sigma_negative[:, None] * z_neg[None, :])
@@ -38,12 +43,13 @@ def responder_probability_tensor(
     return pt.sum(weights * tail, axis=-1)
 
 
-def build_riott_model(n_arms: int, design: TestingDesign, n_nodes: int = 12):
+def build_riott_model(n_arms: int, design: TestingDesign, nodes=NODES):
     """The same test-level model in PyMC (prior/posterior predictive checks; cross-check).
 
     Data: ``n_patients``, ``responders`` (published primary-rule counts), ``alpha`` (from the
-    missing shares), ``sigma_provide``, ``rho``. Arms are independent, each with its own
-    ``sigma_negative``, exactly as :func:`fit_arm` computes them one at a time.
+    missing shares), ``sigma_provide``, ``rho``; ``nodes`` must be the library's for the
+    ``sigma_provide`` given (:func:`hatmeta.riott.testlevel.nodes_for`). Arms are independent,
+    each with its own ``sigma_negative``, exactly as :func:`fit_arm` computes them one at a time.
     """
     import pymc as pm  # deferred: scenario jobs need only NumPy
 
@@ -58,7 +64,7 @@ def build_riott_model(n_arms: int, design: TestingDesign, n_nodes: int = 12):
         pi = pm.Deterministic(
             "pi_primary",
             responder_probability_tensor(
-                beta, sigma_negative, alpha, sigma_provide, rho, design, n_nodes
+                beta, sigma_negative, alpha, sigma_provide, rho, design, nodes
             ),
             dims=ARMS_DIM,
         )

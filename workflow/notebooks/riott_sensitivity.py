@@ -39,7 +39,8 @@ from hatmeta import layout
 from hatmeta.config import load_settings
 from hatmeta.notebooks import input_paths, project_root
 from hatmeta.riott import layout as riott_layout
-from hatmeta.riott import pooling, scenarios, testlevel
+from hatmeta.riott import propagation, scenarios, testlevel
+from hatmeta.riott.bank import Bank
 from hatmeta.riott.settings import Scenario
 
 ROOT = project_root()
@@ -52,18 +53,20 @@ paths = input_paths(
         "harmonised": layout.HARMONISED,
         "facts": settings.data.riott_testing,
         "scenarios": riott_layout.SCENARIOS,
-        "sentence": riott_layout.TIPPING_SENTENCE,
-        "base": riott_layout.BASE_POSTERIOR,
+        "sentences": riott_layout.SENTENCES,
+        "bank": riott_layout.BANK,
     },
 )
-published, design = scenarios.load_inputs(riott, paths["harmonised"], paths["facts"])
+data = scenarios.load_inputs(riott, paths["harmonised"], paths["facts"])
 print(testlevel.__doc__.split("Why not")[0])
-print("published responders:", published)
+print("published responders:", data.published)
 
 # %% [markdown]
 # ## Your scenario against the named ones
 # The named scenarios are the workflow's (`results/sensitivity/scenarios.csv`); yours is computed
-# here with the same code.
+# here with the same code: its assumptions checked against the published counts, its imputed
+# responder counts drawn, and RIOTT's evidence carried into the pooled analysis as the mixture
+# over imputations of the pooled posteriors in the workflow's bank (exact binomial likelihood).
 
 # %%
 mine = Scenario(
@@ -73,26 +76,40 @@ mine = Scenario(
     missing_share_heroin=missing_share_heroin,
     missing_share_methadone=missing_share_methadone,
 )
-frame = scenarios.scenario_frame(
-    mine.name, scenarios.run_scenario(riott, mine, published, design)
-)
+[result] = scenarios.run(riott, [mine], data, riott.draws)
+print("compatible with the published counts" if result.usable else "; ".join(result.reasons))
 analysis = settings.analysis(riott.tipping.analysis)
-base = pooling.load_base(paths["base"], riott.trial, analysis.outcome.higher_is_better)
-yours = {
-    "scenario": mine.name,
-    **pooling.scenario_row(mine.name, frame, pooling.pooled_with_riott(base, frame)),
-}
+yours = propagation.pooled(
+    scenarios.frame([result], data),
+    scenarios.imputations_frame([result]),
+    Bank.load(paths["bank"]),
+    analysis.outcome.higher_is_better,
+)
 named = pd.read_csv(paths["scenarios"])
-table = pd.concat([named, pd.DataFrame([yours])], ignore_index=True).set_index("scenario")
-table[["imor_heroin", "imor_methadone", "missing_share_heroin", "missing_share_methadone",
-       "riott_or_median", "riott_or_lower", "riott_or_upper", "pooled_or_median",
-       "pooled_p_benefit"]].round(3)
+table = pd.concat([named, yours], ignore_index=True).set_index("scenario")
+table[
+    [
+        "imor_heroin",
+        "imor_methadone",
+        "missing_share_heroin",
+        "missing_share_methadone",
+        "usable",
+        "responders_heroin_median",
+        "responders_methadone_median",
+        "rd_median",
+        "riott_or_median",
+        "riott_or_lower",
+        "riott_or_upper",
+        "pooled_or_median",
+        "pooled_p_benefit",
+    ]
+].round(3)
 
 # %% [markdown]
-# ## The tipping sentence of the workflow's grid
+# ## Tipping points and what the conclusion depends on (the workflow's sentences)
 
 # %%
-print(paths["sentence"].read_text())
+print(paths["sentences"].read_text())
 
 # %%
-assert math.isfinite(table.loc["YOUR SCENARIO", "riott_or_median"])
+assert math.isfinite(table.loc["YOUR SCENARIO", "pooled_p_benefit"])

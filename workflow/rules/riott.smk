@@ -1,18 +1,21 @@
 # RIOTT missing-test sensitivity: only for configs with a `riott` section.
-# The scenario and grid jobs are tiny and many: on a cluster, the "riott" group lets the
+# The scenario and cell jobs are small and many: on a cluster, the "riott" group lets the
 # profile's --group-components submit several of them as one cluster job (ignored locally).
+# Editing one named scenario re-runs its riott_scenario job, riott_scenarios_pooled and the
+# report; the cells, the base fit and the figures stay as they are.
 
 
 include: "riott_helpers.smk"
 
 
 rule riott_scenario:
-    """RIOTT's responders and odds ratio under one named missing-test scenario."""
+    """One named missing-test scenario: its assumptions checked and its imputed responders."""
     input:
         harmonised=layout.HARMONISED,
         facts=SETTINGS.data.riott_testing,
     output:
-        riott_layout.SCENARIO,
+        scenario=riott_layout.SCENARIO,
+        imputations=riott_layout.SCENARIO_IMPUTATIONS,
     params:
         riott=RIOTT.shared(),
         scenario=scenario,
@@ -27,17 +30,17 @@ rule riott_scenario:
         "../scripts/riott_scenario.py"
 
 
-rule riott_grid:
-    """RIOTT's odds ratio over one batch of tipping-grid cells, heroin arm held at one named
-    scenario (batch size: riott/tipping/cells_per_job)."""
+rule riott_cells:
+    """One batch of heatmap, tipping and structural cells (batch size:
+    riott/tipping/cells_per_job)."""
     input:
         harmonised=layout.HARMONISED,
         facts=SETTINGS.data.riott_testing,
     output:
-        riott_layout.GRID_BATCH,
+        cells=riott_layout.CELLS_BATCH,
+        imputations=riott_layout.CELLS_IMPUTATIONS,
     params:
         riott=RIOTT.shared(),
-        heroin=heroin_scenario,
         cells=batch_cells,
     group:
         "riott"
@@ -45,62 +48,86 @@ rule riott_grid:
         mem_mb=1000,
         runtime=batch_runtime,
     log:
-        "logs/sensitivity/grid_{heroin}_{batch}.log",
+        "logs/sensitivity/cells_{batch}.log",
     script:
-        "../scripts/riott_grid.py"
+        "../scripts/riott_cells.py"
 
 
-rule riott_base:
-    """The pooled analysis without RIOTT: the posterior every scenario's evidence is added to.
-    Its own job, so that editing a scenario never refits it."""
+rule riott_bank:
+    """The pooled posterior under every possible pair of RIOTT's responder counts, by
+    quadrature. Its own job, so that editing a scenario never recomputes it."""
     input:
-        table=riott_base_table(),
+        table=riott_bank_table(),
     output:
-        base=riott_layout.BASE_POSTERIOR,
-        diagnostics=riott_layout.BASE_DIAGNOSTICS,
+        checks=riott_layout.BANK_CHECKS,
+        bank=riott_layout.BANK,
     params:
-        model=SETTINGS.model,
-        prior=SETTINGS.prior(SETTINGS.analysis(RIOTT.tipping.analysis).primary_prior),
-        analysis=RIOTT.tipping.analysis,
         trial=RIOTT.trial,
-    # Beside the fit job (see models.smk): it compiles the same model in its own process.
-    priority: 90
-    threads: 1
+        prior=riott_prior(),
+        scales=riott_prior_scales(),
+        analysis=RIOTT.tipping.analysis,
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=10,
     log:
-        "logs/sensitivity/base.log",
+        "logs/sensitivity/bank.log",
     script:
-        "../scripts/riott_base.py"
+        "../scripts/riott_bank.py"
 
 
-rule riott_pooled:
-    """Every scenario and grid cell carried into the pooled analysis."""
+rule riott_scenarios_pooled:
+    """Every named scenario carried into the pooled analysis (imputation mixtures)."""
     input:
         scenarios=expand(riott_layout.SCENARIO, scenario=SCENARIOS),
-        grid_batches=expand(
-            riott_layout.GRID_BATCH, heroin=HEROIN, batch=range(len(TIPPING_BATCHES))
-        ),
-        base=riott_layout.BASE_POSTERIOR,
-        harmonised=layout.HARMONISED,
+        imputations=expand(riott_layout.SCENARIO_IMPUTATIONS, scenario=SCENARIOS),
+        bank=riott_layout.BANK,
     output:
-        pooled=expand(riott_layout.POOLED, scenario=SCENARIOS),
-        scenarios=report(
+        report(
             riott_layout.SCENARIOS,
             caption="../report/scenarios.rst",
             category="RIOTT sensitivity",
             labels={"table": "scenarios"},
         ),
-        grids=expand(riott_layout.GRID, heroin=HEROIN),
+    params:
+        higher_is_better=HIGHER_IS_BETTER,
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    log:
+        "logs/sensitivity/scenarios_pooled.log",
+    script:
+        "../scripts/riott_scenarios_pooled.py"
+
+
+rule riott_cells_pooled:
+    """Every cell carried into the pooled analysis; tipping points, the structural table, what
+    the conclusion depends on, and the plain sentences."""
+    input:
+        cells=expand(riott_layout.CELLS_BATCH, batch=range(len(CELL_BATCHES))),
+        imputations=expand(riott_layout.CELLS_IMPUTATIONS, batch=range(len(CELL_BATCHES))),
+        bank=riott_layout.BANK,
+        harmonised=layout.HARMONISED,
+    output:
+        cells=riott_layout.CELLS,
         points=report(
             riott_layout.TIPPING_POINTS,
             caption="../report/tipping_points.rst",
             category="RIOTT sensitivity",
             labels={"table": "tipping points"},
         ),
-        sentence=riott_layout.TIPPING_SENTENCE,
-        importance=riott_layout.IMPORTANCE,
+        structural=report(
+            riott_layout.STRUCTURAL,
+            caption="../report/structural.rst",
+            category="RIOTT sensitivity",
+            labels={"table": "structural assumptions"},
+        ),
+        depends=report(
+            riott_layout.DEPENDS_ON,
+            caption="../report/depends_on.rst",
+            category="RIOTT sensitivity",
+            labels={"table": "what the conclusion depends on"},
+        ),
+        sentences=riott_layout.SENTENCES,
         patient_level=report(
             riott_layout.PATIENT_LEVEL,
             caption="../report/patient_level_imor.rst",
@@ -108,21 +135,21 @@ rule riott_pooled:
             labels={"table": "patient-level IMOR cross-check"},
         ),
     params:
-        riott=RIOTT,
-        higher_is_better=SETTINGS.analysis(RIOTT.tipping.analysis).outcome.higher_is_better,
+        riott=RIOTT.for_cells(),
+        higher_is_better=HIGHER_IS_BETTER,
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=10,
     log:
-        "logs/sensitivity/pooled.log",
+        "logs/sensitivity/cells_pooled.log",
     script:
-        "../scripts/riott_pooled.py"
+        "../scripts/riott_cells_pooled.py"
 
 
 rule riott_figures:
-    """Tipping-point heatmaps (RIOTT and pooled) and the odds ratio along IMOR."""
+    """Tipping heatmaps (RIOTT and pooled) and the results along the oral-methadone IMOR."""
     input:
-        grids=rules.riott_pooled.output.grids,
+        cells=riott_layout.CELLS,
     output:
         heatmaps=report(
             expand(riott_layout.HEATMAP, result=("riott", "pooled"), heroin=HEROIN),
@@ -134,9 +161,10 @@ rule riott_figures:
             riott_layout.CURVE,
             caption="../report/tipping_curve.rst",
             category="RIOTT sensitivity",
-            labels={"figure": "OR along IMOR"},
+            labels={"figure": "results along IMOR"},
         ),
     params:
+        default_share=RIOTT.missing_share_heroin,
         benefit_probability=RIOTT.tipping.benefit_probability,
     resources:
         mem_mb=1000,

@@ -1,13 +1,14 @@
 # Helpers of workflow/rules/riott.smk (kept apart: the linter wants rules and functions in
 # separate files).
 from hatmeta.riott import layout as riott_layout
-from hatmeta.riott.grid import tipping_batches
+from hatmeta.riott.grid import batches
 
 RIOTT = SETTINGS.riott
 SCENARIOS = list(RIOTT.scenarios)
 HEROIN = list(RIOTT.tipping.heroin_scenarios)
-# The tipping grid's cells in batches, one job per batch and heroin-arm scenario.
-TIPPING_BATCHES = tipping_batches(RIOTT.tipping)
+HIGHER_IS_BETTER = SETTINGS.analysis(RIOTT.tipping.analysis).outcome.higher_is_better
+# The heatmap, tipping and structural cells in batches, one job per batch.
+CELL_BATCHES = batches(RIOTT)
 
 
 wildcard_constraints:
@@ -21,31 +22,48 @@ def scenario(wildcards):
     return RIOTT.scenarios[wildcards.scenario]
 
 
-def heroin_scenario(wildcards):
-    """The scenario at which a grid job holds the heroin arm."""
-    return RIOTT.scenarios[wildcards.heroin]
-
-
 def batch_cells(wildcards):
-    """The tipping-grid cells of one batch job."""
-    return TIPPING_BATCHES[int(wildcards.batch)]
+    """The cells of one batch job."""
+    return CELL_BATCHES[int(wildcards.batch)]
 
 
 def batch_runtime(wildcards):
-    """About 0.2 s per cell on a slow core: minutes, with room to spare."""
+    """About 0.1 s per cell on a slow core: minutes, with room to spare."""
     return 10 + len(batch_cells(wildcards)) // 60
 
 
 def riott_outputs():
     """Everything the RIOTT sensitivity analysis produces."""
-    return [*rules.riott_base.output, *rules.riott_pooled.output, *rules.riott_figures.output]
+    return [
+        *rules.riott_bank.output,
+        *rules.riott_scenarios_pooled.output,
+        *rules.riott_cells_pooled.output,
+        *rules.riott_figures.output,
+    ]
 
 
-def riott_base_table():
+def riott_bank_table():
     """The analysis table (main evidence set) into which RIOTT's scenarios are carried."""
     return layout.fill(
         layout.ANALYSIS_TABLE, evidence=MAIN_EVIDENCE, analysis=RIOTT.tipping.analysis
     )
+
+
+def riott_prior():
+    """The pooled analysis's primary heterogeneity prior, resolved for its outcome."""
+    from hatmeta.priors import resolve
+
+    analysis = SETTINGS.analysis(RIOTT.tipping.analysis)
+    spec = SETTINGS.prior(analysis.primary_prior)
+    return resolve(spec, analysis.outcome, SETTINGS.model.turner_comparison)
+
+
+def riott_prior_scales():
+    """The pooled model's other prior settings the bank depends on (only these: editing the
+    sampler or the diagnostics targets leaves the bank alone)."""
+    from hatmeta.riott.settings import PriorScales
+
+    return PriorScales(SETTINGS.model.effect_sd, SETTINGS.model.baseline_sd)
 
 
 def riott_report_inputs():
@@ -53,7 +71,10 @@ def riott_report_inputs():
     return {
         "riott_scenarios": riott_layout.SCENARIOS,
         "riott_tipping_points": riott_layout.TIPPING_POINTS,
-        "riott_sentence": riott_layout.TIPPING_SENTENCE,
+        "riott_depends_on": riott_layout.DEPENDS_ON,
+        "riott_structural": riott_layout.STRUCTURAL,
+        "riott_sentences": riott_layout.SENTENCES,
+        "riott_bank_checks": riott_layout.BANK_CHECKS,
         "riott_heatmaps": rules.riott_figures.output.heatmaps,
         "riott_curve": riott_layout.CURVE,
     }
@@ -65,6 +86,6 @@ def riott_notebook_inputs():
         "harmonised": layout.HARMONISED,
         "facts": SETTINGS.data.riott_testing,
         "scenarios": riott_layout.SCENARIOS,
-        "sentence": riott_layout.TIPPING_SENTENCE,
-        "base": riott_layout.BASE_POSTERIOR,
+        "sentences": riott_layout.SENTENCES,
+        "bank": riott_layout.BANK,
     }

@@ -17,16 +17,13 @@ with logged(snakemake.log[0], "report") as log:
         from hatmeta.riott import layout as riott_layout
         from hatmeta.riott.report import section
 
-        sections.append(
-            section(
-                settings.riott,
-                inputs.riott_scenarios,
-                inputs.riott_tipping_points,
-                inputs.riott_sentence,
-                layout.index(riott_layout.HEATMAP, inputs.riott_heatmaps),
-                inputs.riott_curve,
-            )
-        )
+        paths = {
+            key.removeprefix("riott_"): value
+            for key, value in inputs.items()
+            if key.startswith("riott_")
+        }
+        paths["heatmaps"] = layout.index(riott_layout.HEATMAP, inputs.riott_heatmaps)
+        sections.append(section(settings.riott, paths))
     info = provenance(params.data_files)
     write_json(info, snakemake.output.provenance)
     context = build_context(

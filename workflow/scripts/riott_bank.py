@@ -1,24 +1,21 @@
-"""Snakemake adapter: the RIOTT-free base posterior of the pooled analysis."""
+"""Snakemake adapter: the pooled posteriors under every pair of RIOTT's counts (quadrature)."""
 
 import json
 
 from hatmeta.data.tables import read_analysis_table
-from hatmeta.io import save_posterior, write_json
+from hatmeta.io import write_json
 from hatmeta.logs import logged
-from hatmeta.riott.base import fit_base
+from hatmeta.riott.bank import build_bank
 
-with logged(snakemake.log[0], "riott_base") as log:
-    params = snakemake.params
-    tree, diagnostics, stage = fit_base(
-        params.model,
-        params.prior,
-        params.model.analyses[params.analysis],
+with logged(snakemake.log[0], "riott_bank") as log:
+    params, output = snakemake.params, snakemake.output
+    result = build_bank(
         read_analysis_table(snakemake.input.table),
         params.trial,
+        params.prior,
+        params.scales,
+        params.analysis,
     )
-    log.info("compile %.1f s", stage.runner.compile_seconds or 0)
-    for timing in stage.timings:
-        log.info("timing %s", json.dumps(timing))
-    save_posterior(tree, snakemake.output.base)
-    write_json(diagnostics, snakemake.output.diagnostics, digits=6)
-    log.info("%s: %s", params.analysis, diagnostics["status"])
+    result.bank.save(output.bank)
+    write_json(result.checks, output.checks, digits=6)
+    log.info("%s", json.dumps(result.checks))

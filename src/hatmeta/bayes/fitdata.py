@@ -148,6 +148,13 @@ class FitData:
             values[i] = 0
         return replace(self, **arrays)
 
+    def with_counts(self, trial: str, y_treatment: int, y_control: int) -> FitData:
+        """Return a copy with ``trial``'s event counts replaced (e.g. by imputed counts)."""
+        i = self.trials.index(trial)
+        y_t, y_c = self.y_treatment.copy(), self.y_control.copy()
+        y_t[i], y_c[i] = y_treatment, y_control
+        return replace(self, y_treatment=y_t, y_control=y_c)
+
     def sampling_variance(self) -> np.ndarray:
         """Per slot: the included trials' log-OR variance, :data:`MASKED_VARIANCE` elsewhere."""
         included = self.mask > 0

@@ -22,13 +22,21 @@ def missing(value: Any) -> bool:
         return False
 
 
+#: Ratios beyond these limits are shown as "<0.001" and ">1000": their digits carry nothing a
+#: reader can use, and the report says in words which probability reached a boundary.
+RATIO_FLOOR, RATIO_CEILING = 1e-3, 1e3
+
+
 def fmt_ratio(value: Any) -> str:
-    """A ratio with two decimals below 10 and three significant figures above ('-' if absent)."""
+    """A ratio with two decimals below 10 and three significant figures above ('-' if absent),
+    "<0.001" and ">1000" beyond :data:`RATIO_FLOOR` and :data:`RATIO_CEILING`."""
     if missing(value):
         return DASH
     value = float(value)
-    if not math.isfinite(value):
-        return "∞" if value > 0 else DASH
+    if value < RATIO_FLOOR:
+        return f"<{RATIO_FLOOR:g}"
+    if value > RATIO_CEILING:
+        return f">{RATIO_CEILING:g}"
     if value >= 100:
         return f"{value:.0f}"
     if value >= 10:
@@ -85,7 +93,8 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 
 
 def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """A frame as header + formatted cells (probabilities as %, other numbers 3 s.f.)."""
+    """A frame as header + formatted cells (probabilities as %, odds and risk ratios by
+    :func:`fmt_ratio`, other numbers 3 s.f.)."""
     headers = headers or {}
     columns = list(frame.columns)
     rows = []
@@ -97,6 +106,8 @@ def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> dict
                 cells.append(value if value is not None else DASH)
             elif re.search(r"(^|_)p_|^P\(", column):
                 cells.append(fmt_prob(value))
+            elif re.search(r"(^|_)(or|rr)(_|$)", column, re.IGNORECASE):
+                cells.append(fmt_ratio(value))
             else:
                 cells.append(fmt_number(value))
         rows.append(cells)

@@ -1,13 +1,22 @@
-"""RIOTT's missing-test scenarios: config entries -> arm settings -> posterior summaries.
+"""RIOTT's missing-test scenarios: assumptions -> arm posteriors -> imputed responder counts.
 
-Each named scenario (and each tipping-grid cell) fixes both arms' IMOR and missing shares; the
-test-level model (:mod:`hatmeta.riott.testlevel`) then gives RIOTT's responders and odds ratio
-under it. NumPy and SciPy only: a scenario job needs no sampler.
+A scenario (a named one from the config, or a cell of :mod:`hatmeta.riott.grid`) fixes each
+arm's missing share and IMOR and the structural assumptions. This module checks that the
+assumptions are possible (missing shares within (0, 1) and at least what each arm's leavers imply)
+and compatible with the published counts (:meth:`hatmeta.riott.testlevel.ArmPosterior.
+compatibility`), then draws the scenario's imputed responder counts. NumPy and SciPy only: a
+scenario job needs no sampler.
+
+Random numbers come from the config's seed and the arm's own assumptions, so an arm's
+imputations are the same in every scenario and cell that shares its assumptions, whatever the
+order or batch they are computed in.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,19 +24,22 @@ import numpy as np
 import pandas as pd
 
 from hatmeta.intervals import interval
-from hatmeta.riott.grid import tipping_cells
 from hatmeta.riott.testlevel import (
     ArmPosterior,
     ArmSetting,
     TestingDesign,
     fit_arm,
-    scenario_draws,
+    imputed_responders,
 )
 
 if TYPE_CHECKING:
+    from hatmeta.riott.grid import Cell
     from hatmeta.riott.settings import RiottSettings, Scenario
 
 ROLES = ("treatment", "control")
+LABEL = {"treatment": "heroin", "control": "oral-methadone"}
+#: The arm posterior's grid must hold all but this much of its mass (the quadrature gate).
+EDGE_MASS_MAX = 1e-4
 
 
 def control_missing_share(heroin_share: float, reading: str, excess: float) -> float:
@@ -36,67 +48,26 @@ def control_missing_share(heroin_share: float, reading: str, excess: float) -> f
     ``reading='percentage_points'``: heroin share + 0.43; ``'relative'``: heroin share x 1.43.
     """
     if reading == "percentage_points":
-        share = heroin_share + excess / 100
-    elif reading == "relative":
-        share = heroin_share * (1 + excess / 100)
-    else:
-        raise ValueError(f"unknown reading of the missing-test anchor: '{reading}'")
-    if not 0 < share < 1:
-        raise ValueError(
-            f"heroin missing share {heroin_share} with the {reading} reading of "
-            f"'{excess:g}% more' gives an oral-methadone share of {share:.3f}, outside (0, 1)"
-        )
-    return share
+        return heroin_share + excess / 100
+    if reading == "relative":
+        return heroin_share * (1 + excess / 100)
+    raise ValueError(f"unknown reading of the missing-test anchor: '{reading}'")
 
 
-def _or_default(value, default):
-    return default if value is None else value
+@dataclass(frozen=True)
+class Inputs:
+    """What every scenario needs from the data: published primary-rule counts and retention
+    (``{role: {"events", "total"}}``) and the testing design."""
 
+    published: Mapping[str, Mapping[str, int]]
+    retained: Mapping[str, Mapping[str, int]]
+    design: TestingDesign
 
-def scenario_settings(riott: RiottSettings, scenario: Scenario, published: dict) -> dict:
-    """Arm settings and IMORs for one scenario (unset fields take the section's defaults)."""
-    heroin_share = _or_default(scenario.missing_share_heroin, riott.missing_share_heroin)
-    reading = _or_default(scenario.anchor_reading, riott.anchor_reading)
-    methadone_share = scenario.missing_share_methadone
-    if methadone_share is None:
-        methadone_share = control_missing_share(heroin_share, reading, riott.excess_missing_percent)
-    sigma = _or_default(scenario.sigma_provide, riott.sigma_provide)
-    rho = _or_default(scenario.rho, riott.rho)
-    shares = {"treatment": heroin_share, "control": methadone_share}
-    return {
-        "arms": {
-            role: ArmSetting(
-                published[role]["total"], published[role]["events"], shares[role], sigma, rho
-            )
-            for role in ROLES
-        },
-        "imor": {
-            "treatment": float(scenario.imor_heroin),
-            "control": float(scenario.imor_methadone),
-        },
-        "reading": reading if scenario.missing_share_methadone is None else "explicit",
-    }
-
-
-def summarise_draws(draws: dict[str, np.ndarray]) -> dict:
-    """Median and 95% interval of each arm's responders and the OR, and P(OR > 1)."""
-
-    def summary_of(values):
-        lower, median, upper = interval(values)
-        return {"median": median, "lower": lower, "upper": upper}
-
-    log_or = draws["log_or"]
-    summary = {f"responders_{role}": summary_of(draws[f"responders_{role}"]) for role in ROLES}
-    summary |= {f"pi_{role}": summary_of(draws[f"pi_{role}"]) for role in ROLES}
-    summary["odds_ratio"] = {k: float(np.exp(v)) for k, v in summary_of(log_or).items()}
-    summary["p_or_above_1"] = float(np.mean(log_or > 0))
-    # A normal summary of the log OR for pooling. When an arm's responder probability nears 1
-    # the log OR has long tails, so the centre and spread are the median and the
-    # interquartile range / 1.349 (the sd of a normal with that IQR), not mean and sd.
-    q25, q50, q75 = np.percentile(log_or, [25, 50, 75])
-    summary["log_or_centre"] = float(q50)
-    summary["log_or_spread"] = float((q75 - q25) / 1.349)
-    return summary
+    def share_floor(self, role: str, leaver_missed_tests: int) -> float:
+        """The lowest missing share the arm's leavers allow: each patient who left before week
+        26 missed at least ``leaver_missed_tests`` of the scheduled tests."""
+        leavers = self.retained[role]["total"] - self.retained[role]["events"]
+        return leavers * leaver_missed_tests / (self.published[role]["total"] * self.design.tests)
 
 
 def published_counts(harmonised, trial: str, measure: str, arms: Mapping[str, str]) -> dict:
@@ -111,108 +82,186 @@ def published_counts(harmonised, trial: str, measure: str, arms: Mapping[str, st
     return counts
 
 
-@cache
-def _fit_arm_cached(setting: ArmSetting, design: TestingDesign) -> ArmPosterior:
-    return fit_arm(setting, design)
-
-
-def run_scenario(
-    riott: RiottSettings, scenario: Scenario, published: dict, design: TestingDesign
-) -> dict[str, Any]:
-    """Posterior summary of one scenario, with its settings and the grid-accuracy check."""
-    settings = scenario_settings(riott, scenario, published)
-    posteriors = {role: _fit_arm_cached(settings["arms"][role], design) for role in ROLES}
-    draws = scenario_draws(
-        posteriors["treatment"],
-        posteriors["control"],
-        settings["imor"]["treatment"],
-        settings["imor"]["control"],
-        riott.draws,
-        riott.seed,
-    )
-    return {
-        "summary": summarise_draws(draws),
-        "settings": settings,
-        "edge_mass": max(p.edge_mass for p in posteriors.values()),
-    }
-
-
-EDGE_MASS_MAX = 1e-4
-
-
-def check_grid(result: dict, name: str) -> None:
-    """Stop if the posterior grid is too narrow (mass on its edges): the quadrature gate."""
-    if result["edge_mass"] > EDGE_MASS_MAX:
-        raise ValueError(
-            f"RIOTT scenario '{name}': {result['edge_mass']:.2g} of the posterior mass lies on "
-            f"the edge of the (beta, sigma) grid (limit {EDGE_MASS_MAX:g}); widen the grid in "
-            "hatmeta.riott.testlevel.fit_arm"
-        )
-
-
-def scenario_frame(name: str, result: dict) -> pd.DataFrame:
-    """One tidy row per reported quantity, with the scenario's assumptions alongside."""
-    settings, summary = result["settings"], result["summary"]
-    rows = []
-    for quantity, value in summary.items():
-        if isinstance(value, dict):
-            rows.append({"quantity": quantity, **value})
-        else:
-            rows.append({"quantity": quantity, "median": value})
-    frame = pd.DataFrame(rows)
-    arms = settings["arms"]
-    frame.insert(0, "scenario", name)
-    frame["imor_heroin"] = settings["imor"]["treatment"]
-    frame["imor_methadone"] = settings["imor"]["control"]
-    frame["missing_share_heroin"] = arms["treatment"].missing_share
-    frame["missing_share_methadone"] = arms["control"].missing_share
-    frame["anchor_reading"] = settings["reading"]
-    frame["sigma_provide"] = arms["treatment"].sigma_provide
-    frame["rho"] = arms["treatment"].rho
-    frame["grid_edge_mass"] = result["edge_mass"]
-    return frame
-
-
-def tipping_grid(
-    riott: RiottSettings,
-    heroin: Scenario,
-    published: dict,
-    design: TestingDesign,
-    cells: Sequence[tuple[float, float]] | None = None,
-) -> pd.DataFrame:
-    """RIOTT's odds ratio over (oral-methadone missing share, oral-methadone IMOR).
-
-    The heroin arm stays at the scenario ``heroin``'s IMOR and missing share. ``cells``
-    restricts the grid to one batch (default: every cell of ``riott.tipping``).
-    """
-    if cells is None:
-        cells = tipping_cells(riott.tipping)
-    rows = []
-    for share, imor in cells:
-        scenario = heroin._replace(missing_share_methadone=share, imor_methadone=imor)
-        summary = run_scenario(riott, scenario, published, design)["summary"]
-        rows.append(
-            {
-                "heroin_scenario": heroin.name,
-                "missing_share_methadone": round(share, 6),
-                "imor_methadone": imor,
-                "or_median": summary["odds_ratio"]["median"],
-                "or_lower": summary["odds_ratio"]["lower"],
-                "or_upper": summary["odds_ratio"]["upper"],
-                "p_or_above_1": summary["p_or_above_1"],
-                "log_or_centre": summary["log_or_centre"],
-                "log_or_spread": summary["log_or_spread"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def load_inputs(riott: RiottSettings, harmonised_path, facts_path) -> tuple[dict, TestingDesign]:
-    """Published primary-rule counts (from the extract stage) and the testing design."""
+def load_inputs(riott: RiottSettings, harmonised_path, facts_path) -> Inputs:
+    """Published counts and retention (from the extract stage) and the testing design."""
     import yaml
 
     with open(facts_path) as handle:
         facts = yaml.safe_load(handle)
     harmonised = pd.read_csv(harmonised_path)
-    published = published_counts(harmonised, riott.trial, riott.measure, riott.arms)
-    return published, TestingDesign.from_facts(facts)
+    return Inputs(
+        published=published_counts(harmonised, riott.trial, riott.measure, riott.arms),
+        retained=published_counts(harmonised, riott.trial, riott.retention_measure, riott.arms),
+        design=TestingDesign.from_facts(facts),
+    )
+
+
+@dataclass
+class ScenarioResult:
+    """One scenario: its resolved assumptions, whether they hold, and its imputed counts."""
+
+    scenario: Scenario
+    reasons: list[str] = field(default_factory=list)
+    compatibility: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responders: dict[str, np.ndarray] = field(default_factory=dict)
+    edge_mass: float = float("nan")
+
+    @property
+    def usable(self) -> bool:
+        """Possible and compatible: its results say something about the assumptions."""
+        return not self.reasons
+
+    def imputations(self) -> pd.DataFrame:
+        """Distinct imputed pairs with their number of draws."""
+        if not self.responders:
+            return pd.DataFrame(columns=["r_heroin", "r_methadone", "draws"])
+        pairs = pd.DataFrame(
+            {"r_heroin": self.responders["treatment"], "r_methadone": self.responders["control"]}
+        )
+        return pairs.value_counts(sort=False).rename("draws").reset_index()
+
+
+def _resolve(riott: RiottSettings, scenario: Scenario, inputs: Inputs) -> ScenarioResult:
+    """The scenario with its methadone share, and why its assumptions are impossible, if so."""
+    s = riott.resolved(scenario)
+    if s.missing_share_methadone is None:
+        share = control_missing_share(
+            s.missing_share_heroin, s.anchor_reading, inputs.design.excess_missing_percent
+        )
+        s = s._replace(missing_share_methadone=round(share, 6))
+    else:
+        s = s._replace(anchor_reading="explicit")
+    result = ScenarioResult(s)
+    shares = {"treatment": s.missing_share_heroin, "control": s.missing_share_methadone}
+    for role, share in shares.items():
+        floor = inputs.share_floor(role, riott.leaver_missed_tests)
+        if not 0 < share < 1:
+            result.reasons.append(f"{LABEL[role]} missing share {share:.3g} outside (0, 1)")
+        elif share < floor:
+            result.reasons.append(
+                f"{LABEL[role]} missing share {share:.3g} below the {floor:.3g} its leavers imply"
+            )
+    return result
+
+
+def arm_setting(scenario: Scenario, role: str, inputs: Inputs) -> ArmSetting:
+    share = (
+        scenario.missing_share_heroin if role == "treatment" else scenario.missing_share_methadone
+    )
+    counts = inputs.published[role]
+    return ArmSetting(
+        counts["total"], counts["events"], share, scenario.sigma_provide, scenario.rho
+    )
+
+
+@cache
+def _posterior(setting: ArmSetting, design: TestingDesign) -> ArmPosterior:
+    return fit_arm(setting, design)
+
+
+def _rng(seed: int, setting: ArmSetting, draws: int) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(repr((setting, draws)).encode())])
+
+
+def run(
+    riott: RiottSettings, scenarios: Sequence[Scenario], inputs: Inputs, draws: int
+) -> list[ScenarioResult]:
+    """Every scenario's assumptions checked and, where possible, its imputed counts drawn."""
+    results = [_resolve(riott, s, inputs) for s in scenarios]
+    for role in ROLES:
+        imors = "imor_heroin" if role == "treatment" else "imor_methadone"
+        groups: dict[ArmSetting, list[ScenarioResult]] = {}
+        for result in results:
+            if not result.reasons:
+                groups.setdefault(arm_setting(result.scenario, role, inputs), []).append(result)
+        for setting, members in groups.items():
+            posterior = _posterior(setting, inputs.design)
+            compatibility = posterior.compatibility(riott.compatibility_alpha)
+            values = sorted({float(getattr(m.scenario, imors)) for m in members})
+            counts = imputed_responders(posterior, values, draws, _rng(riott.seed, setting, draws))
+            for member in members:
+                member.responders[role] = counts[
+                    values.index(float(getattr(member.scenario, imors)))
+                ]
+                member.compatibility[role] = compatibility
+                member.edge_mass = max(np.nan_to_num(member.edge_mass), posterior.edge_mass)
+    for result in results:
+        for role, check in result.compatibility.items():
+            if not check["compatible"]:
+                result.reasons.append(_incompatible(role, check, inputs))
+    return results
+
+
+def _incompatible(role: str, check: Mapping[str, Any], inputs: Inputs) -> str:
+    counts = inputs.published[role]
+    published = f"{counts['events']}/{counts['total']}"
+    if check["ceiling"] < counts["events"] / counts["total"]:
+        return (
+            f"{LABEL[role]} arm: the model's highest primary-rule responder rate, "
+            f"{check['ceiling']:.3f}, is below the published {published}"
+        )
+    return (
+        f"{LABEL[role]} arm: the published {published} is implausible under the fitted model "
+        f"(posterior predictive p {check['predictive_p']:.2g})"
+    )
+
+
+def check_grid(result: ScenarioResult) -> None:
+    """Stop if an arm posterior's grid is too narrow (mass on its edges): the quadrature gate."""
+    if result.edge_mass > EDGE_MASS_MAX:
+        raise ValueError(
+            f"RIOTT scenario '{result.scenario.name}': {result.edge_mass:.2g} of the posterior "
+            f"mass lies on the edge of the (beta, sigma) grid (limit {EDGE_MASS_MAX:g}); widen "
+            "the grid in hatmeta.riott.testlevel.fit_arm"
+        )
+
+
+def _summary(values: np.ndarray, prefix: str) -> dict[str, float]:
+    lower, median, upper = interval(values)
+    return {f"{prefix}_median": median, f"{prefix}_lower": lower, f"{prefix}_upper": upper}
+
+
+def frame(results: Sequence[ScenarioResult], inputs: Inputs) -> pd.DataFrame:
+    """One row per scenario: its assumptions, whether they hold, and its imputed counts."""
+    rows = []
+    for result in results:
+        s = result.scenario
+        row = {
+            "scenario": s.name,
+            "imor_heroin": s.imor_heroin,
+            "imor_methadone": s.imor_methadone,
+            "missing_share_heroin": s.missing_share_heroin,
+            "missing_share_methadone": s.missing_share_methadone,
+            "anchor_reading": s.anchor_reading,
+            "sigma_provide": s.sigma_provide,
+            "rho": s.rho,
+            "usable": result.usable,
+            "reason": "; ".join(result.reasons),
+        }
+        for role, check in result.compatibility.items():
+            row[f"ceiling_{LABEL[role]}"] = check["ceiling"]
+            row[f"predictive_p_{LABEL[role]}"] = check["predictive_p"]
+        n = {role: inputs.published[role]["total"] for role in ROLES}
+        row |= {"n_heroin": n["treatment"], "n_methadone": n["control"]}
+        if len(result.responders) == len(ROLES):
+            rt, rc = result.responders["treatment"], result.responders["control"]
+            row |= _summary(rt, "responders_heroin") | _summary(rc, "responders_methadone")
+            row |= _summary(rt / n["treatment"] - rc / n["control"], "rd")
+        row["grid_edge_mass"] = result.edge_mass
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cells_frame(cells: Sequence[Cell], results: Sequence[ScenarioResult], inputs: Inputs):
+    """:func:`frame` of grid cells, with each cell's family and anchor scenario first."""
+    out = frame(results, inputs)
+    out.insert(0, "anchor", [c.anchor for c in cells])
+    out.insert(0, "family", [c.family for c in cells])
+    return out
+
+
+def imputations_frame(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+    """The imputed count pairs of every scenario, one row per scenario and distinct pair."""
+    parts = [r.imputations().assign(scenario=r.scenario.name) for r in results if r.responders]
+    columns = ["scenario", "r_heroin", "r_methadone", "draws"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)

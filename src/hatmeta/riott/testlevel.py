@@ -35,29 +35,50 @@ Under these assumptions a patient's negative tests are ``Binomial(13, s)`` with
 ``s = p q + (1 - p) q*`` and ``q* = IMOR q / (1 - q + IMOR q)`` (thinning: each scheduled test
 is independently provided-and-negative or missing-and-would-be-negative). The responder
 probability of arm ``a`` is the patient average ``pi_a = E[P(Binomial(13, s) >= 7)]``, computed
-by two-dimensional Gauss-Hermite quadrature.
+by two-dimensional Gauss-Hermite quadrature with more nodes along the attendance axis for a
+larger ``sigma_provide`` (:func:`nodes_for`).
 
 The data enter as ``R_a ~ Binomial(N_a, pi_a(IMOR = 0))``: the published counts under the
-primary rule. ``beta_a`` and ``sigma_negative`` are estimated (weakly informative priors); with
-one count per arm the data inform mostly the responder probability, and the split between a
-patient's attendance and heroin use comes from the assumptions above, which is why they are
-explicit and varied. A scenario's responder probability ``pi*_a`` is then computed from the same
-posterior draws with the scenario's IMOR, and its responder count conditions on the published
-one: primary responders stay responders (imputing negatives only adds negatives), and each
-primary non-responder becomes one with probability ``(pi*_a - pi_a) / (1 - pi_a)``. With
-``IMOR = 0`` this reproduces the published counts exactly.
+primary rule. ``beta_a`` and ``sigma_negative`` are estimated (weakly informative priors:
+``beta ~ Normal(0, 2.5)``, ``sigma_negative ~ HalfNormal(1)``) exactly, on a grid; with one count
+per arm the data inform mostly the responder probability, and the split between a patient's
+attendance and heroin use comes from the assumptions above, which is why they are explicit and
+varied (every one of them over a range in the config).
+
+Imputed responder counts
+------------------------
+A scenario's responder probability ``pi*_a`` is computed from the same posterior draws with the
+scenario's IMOR, and its responder count conditions on the published one: primary responders
+stay responders (imputing negatives only adds negatives), and each primary non-responder becomes
+one with probability ``(pi*_a - pi_a) / (1 - pi_a)``. With ``IMOR = 0`` this reproduces the
+published counts exactly. The draws of these counts are the scenario's multiple imputations:
+RIOTT's evidence under the scenario is the mixture, over imputations, of what each imputed pair
+of counts says through the exact binomial likelihood (:mod:`hatmeta.riott.imputed`).
+
+Compatibility
+-------------
+Assumptions can put the published counts out of the model's reach: with many missing tests and
+little spread of attendance, even a patient whose every provided test is negative may rarely
+reach 7 negative tests, so the model's highest primary-rule responder probability (its
+*ceiling*) falls below the published rate. The posterior then piles up at the ceiling (every
+provided test negative), and what the scenario says follows from that boundary and the priors,
+not from the data. A scenario is compatible only if each arm's ceiling reaches its published
+rate and the published count is plausible under the fitted model (posterior predictive p-value,
+two-sided, at least ``compatibility_alpha``); otherwise its results are marked and left out of
+every tipping statement.
 
 Why not the patient-level IMOR model (metamiss)? It needs the number of patients with a missing
 outcome per arm; in RIOTT every patient has an outcome under the primary rule, and what is missing
 is tests within patients. Its patient-level form is still the field's standard, so
-:func:`patient_level_imor` implements it as a cross-check, with the patients who left treatment
-before week 26 (published retention counts) as the patients with a missing outcome: it cannot see
-the missed tests of patients who stayed, which is exactly where RIOTT's arms differ, and that is
-why the test-level model is the better fit for RIOTT.
+:mod:`hatmeta.riott.patient_level` implements it as a cross-check, with the patients who left
+treatment before week 26 (published retention counts) as the patients with a missing outcome: it
+cannot see the missed tests of patients who stayed, which is exactly where RIOTT's arms differ,
+and that is why the test-level model is the better fit for RIOTT.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -67,34 +88,58 @@ from scipy import optimize, special, stats
 
 @dataclass(frozen=True)
 class TestingDesign:
-    """The responder rule: at least ``min_negative`` of ``tests`` scheduled tests negative."""
+    """The responder rule (at least ``min_negative`` of ``tests`` scheduled tests negative) and
+    the commentary's "extra N%" of missed tests, from the urine-testing facts file."""
 
     tests: int = 13
     min_negative: int = 7
+    excess_missing_percent: float = 43.0
 
     @classmethod
     def from_facts(cls, facts: dict) -> TestingDesign:
         """From ``data/raw/riott_urine_testing.yaml``."""
         tests = int(facts["schedule"]["tests_per_patient"])
         fraction = float(facts["responder_rule"]["min_negative_fraction"])
-        return cls(tests=tests, min_negative=int(np.ceil(fraction * tests)))
+        return cls(
+            tests=tests,
+            min_negative=int(np.ceil(fraction * tests)),
+            excess_missing_percent=float(facts["missing_excess_anchor"]["value"]),
+        )
+
+
+#: Gauss-Hermite nodes per unit of between-patient spread along the attendance axis ``z1``:
+#: the responder rule makes the integrand a smoothed step in ``z1`` about 0.3 / sigma_provide
+#: wide, so a fixed rule that suits sigma_provide 1 misses by up to 0.02 at 2 (measured against
+#: a 96-node rule; the tests compare with simulation).
+NODES_PER_SIGMA = 12
+#: Nodes along ``z2`` (and the least along ``z1``): within 0.001 of a 96-node rule up to
+#: sigma_negative 1.5 (12 nodes: 0.005), about 0.006 at 2.5, where the posterior mass is small;
+#: posterior averages move by less than 0.001 (the tests compare with simulation and with a
+#: 48 x 40-node rule).
+NODES_NEGATIVE = 20
+
+
+def nodes_for(sigma_provide: float) -> tuple[int, int]:
+    """Gauss-Hermite nodes along ``z1`` and ``z2`` for a spread of attendance ``sigma_provide``."""
+    return max(NODES_NEGATIVE, math.ceil(NODES_PER_SIGMA * sigma_provide)), NODES_NEGATIVE
 
 
 @cache
-def quadrature(n_nodes: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def quadrature(n1: int = 12, n2: int = 12) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nodes ``(z1, z2)`` and weights of a product Gauss-Hermite rule for two N(0, 1)."""
-    x, w = special.roots_hermitenorm(n_nodes)
-    w = w / w.sum()
-    z1, z2 = np.meshgrid(x, x, indexing="ij")
-    weights = np.outer(w, w)
+    x1, w1 = special.roots_hermitenorm(n1)
+    x2, w2 = special.roots_hermitenorm(n2)
+    z1, z2 = np.meshgrid(x1, x2, indexing="ij")
+    weights = np.outer(w1 / w1.sum(), w2 / w2.sum())
     return z1.ravel(), z2.ravel(), weights.ravel()
 
 
-def provide_intercept(missing_share: float, sigma_provide: float, n_nodes: int = 12) -> float:
+@cache
+def provide_intercept(missing_share: float, sigma_provide: float) -> float:
     """``alpha`` such that patients provide ``1 - missing_share`` of their tests on average."""
     if not 0 < missing_share < 1:
         raise ValueError(f"missing share must be strictly between 0 and 1, got {missing_share}")
-    x, w = special.roots_hermitenorm(n_nodes)
+    x, w = special.roots_hermitenorm(nodes_for(sigma_provide)[0])
     w = w / w.sum()
 
     def gap(alpha):
@@ -103,32 +148,75 @@ def provide_intercept(missing_share: float, sigma_provide: float, n_nodes: int =
     return float(optimize.brentq(gap, -30, 30, xtol=1e-12))
 
 
-def _binomial_tail_weights(design: TestingDesign) -> tuple[np.ndarray, np.ndarray]:
-    k = np.arange(design.min_negative, design.tests + 1)
-    return k, special.comb(design.tests, k)
+@cache
+def _tail_polynomial(tests: int, min_negative: int) -> np.ndarray:
+    """``P(Binomial(tests, s) >= min_negative) = s^min_negative x poly(s)``: the coefficients of
+    ``poly``, lowest power first (exact integers)."""
+    coefficients = np.zeros(tests - min_negative + 1)
+    for r in range(min_negative, tests + 1):
+        for j in range(tests - r + 1):
+            coefficients[r - min_negative + j] += (
+                math.comb(tests, r) * math.comb(tests - r, j) * (-1) ** j
+            )
+    return coefficients
+
+
+def _tail(s: np.ndarray, design: TestingDesign) -> np.ndarray:
+    """P(Binomial(tests, s) >= min_negative) by Horner's rule (about five times faster than
+    the incomplete beta function, and equal to it within 1e-11)."""
+    coefficients = _tail_polynomial(design.tests, design.min_negative)
+    out = np.full_like(s, coefficients[-1])
+    for c in coefficients[-2::-1]:
+        out *= s
+        out += c
+    out *= s**design.min_negative
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+#: Grid points per block in :func:`responder_probability`: keeps its temporaries small.
+BLOCK = 2048
 
 
 def responder_probability(
-    beta, sigma_negative, alpha, sigma_provide, rho, imor, design, n_nodes: int = 12
+    beta, sigma_negative, alpha, sigma_provide, rho, imor, design, nodes=None
 ) -> np.ndarray:
     """Responder probability when missing tests are negative with odds ``imor`` x provided.
 
-    Broadcasts: ``beta`` may be draws x arms, ``sigma_negative`` draws x 1, ``alpha`` and
-    ``imor`` per arm (``imor`` may be ``inf``).
+    ``beta``, ``sigma_negative`` and ``alpha`` broadcast together (grid points); ``imor`` (may
+    be ``inf``) adds its shape in front. ``nodes``: Gauss-Hermite nodes along ``z1`` and ``z2``
+    (default :func:`nodes_for`).
     """
-    z1, z2, weights = quadrature(n_nodes)
-    beta, alpha, imor = np.asarray(beta), np.asarray(alpha), np.asarray(imor, dtype=float)
-    z_neg = rho * z1 + np.sqrt(1 - rho**2) * z2
-    p = special.expit(alpha[..., None] + sigma_provide * z1)
-    q = special.expit(beta[..., None] + np.asarray(sigma_negative)[..., None] * z_neg)
-    imor_ = imor[..., None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        odds_scaled = imor_ * q / (1 - q + imor_ * q)
-        q_missing = np.where(imor_ == 0, 0.0, np.where(np.isinf(imor_), 1.0, odds_scaled))
-    s = np.clip(p * q + (1 - p) * q_missing, 0.0, 1.0)
-    # P(Binomial(n, s) >= k) = I_s(k, n - k + 1), the regularised incomplete beta function
-    tail = special.betainc(design.min_negative, design.tests - design.min_negative + 1, s)
-    return np.sum(weights * tail, axis=-1)
+    z1, z2, weights = quadrature(*(nodes or nodes_for(sigma_provide)))
+    imor = np.asarray(imor, dtype=float)
+    arrays = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (beta, sigma_negative, alpha))
+    )
+    shape = arrays[0].shape
+    b, sg, a = (x.ravel() for x in arrays)
+    z_negative = rho * z1 + np.sqrt(1 - rho**2) * z2
+    out = np.empty((imor.size, b.size))
+    for start in range(0, b.size, BLOCK):
+        block = slice(start, start + BLOCK)
+        p = special.expit(a[block, None] + sigma_provide * z1)
+        q = special.expit(b[block, None] + sg[block, None] * z_negative)
+        provided_negative = p * q
+        for i, value in enumerate(imor.ravel()):
+            if value == 0:
+                s = provided_negative
+            elif np.isinf(value):
+                s = provided_negative + (1 - p)
+            else:
+                s = provided_negative + (1 - p) * (value * q / (1 - q + value * q))
+            out[i, block] = _tail(np.clip(s, 0.0, 1.0), design) @ weights
+    return out.reshape(imor.shape + shape)
+
+
+def primary_ceiling(alpha: float, sigma_provide: float, design: TestingDesign) -> float:
+    """The highest primary-rule responder probability the model can produce: every provided test
+    negative, so a patient responds when enough tests are provided."""
+    x, w = special.roots_hermitenorm(nodes_for(sigma_provide)[0])
+    p = special.expit(alpha + sigma_provide * x)
+    return float(np.sum(w / w.sum() * _tail(p, design)))
 
 
 PRIOR_BETA_SD = 2.5
@@ -156,9 +244,8 @@ class ArmPosterior:
 
     The arm's posterior is two-dimensional, so it is computed by quadrature instead of
     sampling: no Monte Carlo error, no compile step, deterministic. Priors:
-    ``beta ~ Normal(0, 2.5)`` and ``sigma_negative ~ HalfNormal(1)``, as in
-    the PyMC form of the same model in the tests (``tests/oracles/riott_pymc.py``), which checks
-    this one.
+    ``beta ~ Normal(0, 2.5)`` and ``sigma_negative ~ HalfNormal(1)``, as in the PyMC form of
+    the same model in the tests (``tests/oracles/riott_pymc.py``), which checks this one.
     """
 
     setting: ArmSetting
@@ -166,25 +253,44 @@ class ArmPosterior:
     beta: np.ndarray  # grid points, flattened
     sigma: np.ndarray
     weight: np.ndarray  # posterior mass of each grid point, sums to 1
+    primary: np.ndarray  # primary-rule responder probability at each grid point
     edge_mass: float  # posterior mass on the grid's outer rows and columns
 
-    def responder_probability(self, imor: float, index: np.ndarray | None = None) -> np.ndarray:
-        """Responder probability at the grid points ``index`` (default all) under this IMOR."""
+    def responder_probability(self, imor, index: np.ndarray) -> np.ndarray:
+        """Responder probability at the grid points ``index`` under ``imor`` (one or several)."""
         s = self.setting
-        index = slice(None) if index is None else index
         return responder_probability(
             self.beta[index],
             self.sigma[index],
             np.asarray(s.alpha),
             s.sigma_provide,
             s.rho,
-            np.asarray(imor),
+            imor,
             self.design,
         )
 
     def sample(self, n_draws: int, rng: np.random.Generator) -> np.ndarray:
         """Indices of grid points drawn with their posterior mass."""
         return rng.choice(self.weight.size, size=n_draws, p=self.weight)
+
+    def compatibility(self, alpha_level: float) -> dict[str, float | bool]:
+        """Can the model reproduce the published count under this arm's assumptions?
+
+        ``ceiling``: the highest primary-rule responder probability; ``predictive_p``: the
+        posterior predictive probability of a count at least as extreme as the published one
+        (two-sided). Compatible when the ceiling reaches the published rate and the predictive
+        p-value is at least ``alpha_level``.
+        """
+        s = self.setting
+        ceiling = primary_ceiling(s.alpha, s.sigma_provide, self.design)
+        upper = np.sum(self.weight * stats.binom.sf(s.responders - 1, s.n_patients, self.primary))
+        lower = np.sum(self.weight * stats.binom.cdf(s.responders, s.n_patients, self.primary))
+        predictive = float(min(1.0, 2 * min(upper, lower)))
+        return {
+            "ceiling": ceiling,
+            "predictive_p": predictive,
+            "compatible": ceiling >= s.responders / s.n_patients and predictive >= alpha_level,
+        }
 
 
 def fit_arm(
@@ -195,13 +301,7 @@ def fit_arm(
     sigma = np.linspace(0.0, 5.0, n_sigma)
     b, sg = (g.ravel() for g in np.meshgrid(beta, sigma, indexing="ij"))
     pi = responder_probability(
-        b,
-        sg,
-        np.asarray(setting.alpha),
-        setting.sigma_provide,
-        setting.rho,
-        np.asarray(0.0),
-        design,
+        b, sg, np.asarray(setting.alpha), setting.sigma_provide, setting.rho, 0.0, design
     )
     log_post = (
         stats.norm.logpdf(b, 0, PRIOR_BETA_SD)
@@ -211,41 +311,25 @@ def fit_arm(
     weight = np.exp(log_post - log_post.max())
     weight /= weight.sum()
     on_edge = (np.isin(b, beta[[0, -1]])) | (sg == sigma[-1])
-    return ArmPosterior(setting, design, b, sg, weight, float(weight[on_edge].sum()))
+    return ArmPosterior(setting, design, b, sg, weight, pi, float(weight[on_edge].sum()))
 
 
-def _log_odds(p: np.ndarray) -> np.ndarray:
-    # A responder probability of exactly 1 (every missing test imputed negative) would give
-    # infinite odds; 1e-9 from the bounds keeps the OR finite and far beyond any threshold.
-    return special.logit(np.clip(p, 1e-9, 1 - 1e-9))
+def imputed_responders(
+    arm: ArmPosterior, imors, n_draws: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Imputed responder counts of one arm under each IMOR in ``imors``: ``len(imors) x
+    n_draws``, the same posterior draws and random numbers for every IMOR (so that results
+    along IMOR differ by the IMOR, not by Monte Carlo noise).
 
-
-def scenario_draws(
-    treatment: ArmPosterior,
-    control: ArmPosterior,
-    imor_treatment: float,
-    imor_control: float,
-    n_draws: int,
-    seed: int,
-) -> dict[str, np.ndarray]:
-    """Posterior draws of one scenario: responder probabilities, counts and the odds ratio.
-
-    Responder counts condition on the published ones: a primary-rule responder stays one,
-    and each primary non-responder becomes one with probability ``(pi* - pi) / (1 - pi)``.
+    A primary-rule responder stays one, and each primary non-responder becomes one with
+    probability ``(pi* - pi) / (1 - pi)`` (see the module docstring).
     """
-    rng = np.random.default_rng(seed)
-    out = {}
-    for role, arm, imor in (
-        ("treatment", treatment, imor_treatment),
-        ("control", control, imor_control),
-    ):
-        # Evaluate each distinct grid point once: draws repeat the high-mass points.
-        points, index = np.unique(arm.sample(n_draws, rng), return_inverse=True)
-        primary = arm.responder_probability(0.0, points)[index]
-        scenario = arm.responder_probability(imor, points)[index]
-        switch = np.clip((scenario - primary) / np.clip(1 - primary, 1e-12, None), 0, 1)
-        s = arm.setting
-        out[f"pi_{role}"] = scenario
-        out[f"responders_{role}"] = s.responders + rng.binomial(s.n_patients - s.responders, switch)
-    out["log_or"] = _log_odds(out["pi_treatment"]) - _log_odds(out["pi_control"])
-    return out
+    imors = np.atleast_1d(np.asarray(imors, dtype=float))
+    # Evaluate each distinct grid point once: draws repeat the high-mass points.
+    points, index = np.unique(arm.sample(n_draws, rng), return_inverse=True)
+    primary = arm.primary[points][index]
+    scenario = arm.responder_probability(imors, points)[:, index]
+    switch = np.clip((scenario - primary) / np.clip(1 - primary, 1e-12, None), 0, 1)
+    s = arm.setting
+    uniform = rng.random((s.n_patients - s.responders, n_draws))
+    return s.responders + (uniform[None, :, :] < switch[:, None, :]).sum(axis=1)
