@@ -19,7 +19,7 @@ def test_gate_passes_on_realistic_data(retention_fit) -> None:
     assert diag["divergences"] == 0
     assert diag["min_ess_bulk"] >= 1000 and diag["min_ess_tail"] >= 1000
     assert diag["max_r_hat"] <= 1.01
-    assert set(diag["variables"]) == {"d", "tau", "delta", "delta_new", "mu", "RR", "RD"}
+    assert set(diag["variables"]) == {"d", "tau", "delta", "delta_new", "mu"}
 
 
 def test_a_capped_fit_reports_its_failures_and_the_gate_stops_it(runner) -> None:

@@ -1,4 +1,4 @@
-"""Posterior summaries: the reported quantities, their intervals and standardised risks."""
+"""Posterior summaries: the reported quantities, their intervals, and risks at a baseline."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import pytest
 from bayes_data import GATE, HN05, RETENTION, fit_data
 
 from hatmeta.bayes.summaries import pooled_summary, summarise
+from hatmeta.evidence_rules import Baseline
 from hatmeta.intervals import interval
 
 
 def test_summary_quantities(retention_fit) -> None:
-    summary = summarise(retention_fit, higher_is_better=True, relevant_or=1.25)
+    summary = summarise(
+        retention_fit, higher_is_better=True, relevant_or=1.25, baseline=Baseline(0.5, "x")
+    )
     assert list(summary.columns) == [
         "quantity",
         "median",
@@ -43,18 +46,22 @@ def test_intervals_are_the_equal_tailed_quantiles() -> None:
     )
 
 
-def test_risks_are_standardised_to_included_trials(runner) -> None:
+def test_risk_ratio_and_difference_at_a_stated_baseline(runner) -> None:
     data = fit_data(RETENTION).without("CA2009")
     tree = runner.fit(data, HN05, GATE).tree
-    post = tree["posterior"]
-    included = ["DE2007", "EN2010", "ES2006"]
-    mu = post["mu"].sel(trial=included)
-    p0 = (1 / (1 + np.exp(-mu))).mean("trial")
-    p1 = (1 / (1 + np.exp(-(mu + post["d"])))).mean("trial")
-    np.testing.assert_allclose(post["p_control"], p0, rtol=1e-10)
-    np.testing.assert_allclose(post["p_treatment"], p1, rtol=1e-10)
-    summary = summarise(tree, higher_is_better=True, relevant_or=1.25)
-    assert "OR_shrunken[CA2009]" not in set(summary["quantity"])
+    summary = summarise(
+        tree, higher_is_better=True, relevant_or=1.25, baseline=Baseline(0.4, "a source")
+    ).set_index("quantity")
+    assert "OR_shrunken[CA2009]" not in summary.index
+    odds_ratio = np.exp(tree["posterior"]["d"].values.ravel())
+    treated = 0.4 * odds_ratio / (0.6 + 0.4 * odds_ratio)
+    assert summary.at["RR", "median"] == pytest.approx(np.median(treated / 0.4), rel=1e-9)
+    assert summary.at["RD", "lower"] == pytest.approx(np.quantile(treated - 0.4, 0.025))
+    assert summary.at["baseline_risk", "median"] == 0.4
+    assert "a source" in summary.at["RR", "note"]
+    # Without a baseline (e.g. mixed outcome definitions) there is no RR or RD at all.
+    bare = summarise(tree, higher_is_better=True, relevant_or=1.25)
+    assert not {"RR", "RD", "baseline_risk"} & set(bare["quantity"])
 
 
 def test_pooled_summary_matches_the_full_summary(retention_fit) -> None:

@@ -37,13 +37,14 @@ def _summary(or_median: float, trials: list[str]) -> pd.DataFrame:
         ("log_OR", np.log(or_median), -0.1, 1.5, np.log(or_median), "log ratio", ""),
         ("OR_predictive", or_median, 0.5, 20.0, or_median, "ratio", "new trial"),
         ("tau", 0.4, 0.02, 1.1, 0.45, "sd of log OR", ""),
+        ("baseline_risk", 0.4, None, None, 0.4, "risk", "control arms pooled"),
         ("RR", 1.5, 1.1, 2.0, 1.5, "ratio", ""),
         ("RD", 0.2, 0.05, 0.35, 0.2, "difference", ""),
-        ("p_control", 0.4, 0.35, 0.45, 0.4, "risk", ""),
-        ("p_treatment", 0.6, 0.5, 0.7, 0.6, "risk", ""),
         ("P(OR>1)", None, None, None, 0.987, "probability", "OR > 1"),
         ("P(benefit)", None, None, None, 0.987, "probability", "OR > 1"),
         ("P(clinically relevant benefit)", None, None, None, 0.9, "probability", "OR > 1.5"),
+        ("OR_normal_normal", 2.9, 1.4, 6.1, None, "ratio", "cross-check"),
+        ("P(benefit)_normal_normal", None, None, None, 0.981, "probability", "cross-check"),
     ]
     for t in trials:
         rows.append((f"OR_shrunken[{t}]", 2.0, 1.0, 4.0, 2.1, "ratio", ""))
@@ -71,7 +72,25 @@ def _trials(trials: list[str]) -> pd.DataFrame:
     )
 
 
-def write_fit(directory: Path, or_median: float | None, trials: list[str], status="passed"):
+def evidence_record(trials: list[str], events: int = 150) -> dict:
+    """A fit's diagnostics record of its trial counts (hatmeta.evidence_rules.record)."""
+    return {
+        "trials": trials,
+        "participants": 100 * len(trials),
+        "events": events,
+        "control_events": events // 3,
+        "control_participants": 50 * len(trials),
+        "measures": ["m"],
+        "units": ["participants"],
+        "baseline_risk": 0.4,
+        "baseline_source": "control arms pooled",
+        "no_absolute_measures": "",
+    }
+
+
+def write_fit(
+    directory: Path, or_median: float | None, trials: list[str], status="passed", events=150
+):
     directory.mkdir(parents=True, exist_ok=True)
     if or_median is None:
         pd.DataFrame([{"quantity": "status", "note": "no data"}]).to_csv(
@@ -92,6 +111,8 @@ def write_fit(directory: Path, or_median: float | None, trials: list[str], statu
             "OR_upper": 4.0,
             "tau_median": 0.3,
             "P(OR>1)": 0.97,
+            "kind": "leave one out",
+            "conflict_p": 0.42,
             "failures": "",
         }
     ).to_csv(directory / "loo.csv", index=False)
@@ -102,6 +123,7 @@ def write_fit(directory: Path, or_median: float | None, trials: list[str], statu
         "min_ess_tail": 1700.9,
         "divergences": 0 if status == "passed" else 7,
         "failures": [] if status == "passed" else ["7 divergences > 0"],
+        "evidence": evidence_record(trials, events),
     }
     (directory / "diagnostics.json").write_text(json.dumps(diagnostics))
 
@@ -169,6 +191,8 @@ def write_results(root: Path, settings, published: bool = True) -> dict:
                     "source": "COCH11",
                     "outcome": "retention",
                     "statistic": "risk ratio",
+                    "trials": "DE2007;CA2009;EN2010;ES2006",
+                    "trial_set": "as published",
                     "published_estimate": 1.44,
                     "published_lower": 1.19,
                     "published_upper": 1.75,
@@ -180,7 +204,9 @@ def write_results(root: Path, settings, published: bool = True) -> dict:
                     "dl_rr": 1.45373,
                     "dl_rr_lower": 1.2,
                     "dl_rr_upper": 1.7,
-                    "explanation": "Same 4 trials; reproduced within rounding.",
+                    "point": "differs: 1.45 here, 1.44 published",
+                    "interval": "differs: 1.20 to 1.70 here, 1.19 to 1.75 published",
+                    "missing": "",
                 }
             ]
         ).to_csv(comparison, index=False)
@@ -562,3 +588,69 @@ def test_report_renders_in_a_headless_browser(small_settings, results, tmp_path)
     assert pixels.std() > 10, "screenshot is blank"
     # The page has text near the top (the title) and is not an error page.
     assert pixels[:150].min() < 100
+
+
+def rewrite_fit(root: Path, inputs: dict, analysis: str, **changes) -> None:
+    """Rewrite the main-evidence, primary-prior fit of ``analysis`` in ``inputs``."""
+    for fit in layout.fits_index(inputs["fits"]).items():
+        (evidence, name, _), files = fit
+        if name == analysis and evidence == "all":
+            write_fit(root / Path(files.summary).relative_to(root).parent, **changes)
+
+
+def test_sparse_data_gives_counts_not_probabilities(small_settings, tmp_path):
+    inputs = write_results(tmp_path, small_settings, published=False)
+    rewrite_fit(tmp_path, inputs, "mortality", or_median=0.26, trials=["CA2009"], events=1)
+    context = context_for(small_settings, inputs)
+    mortality = context["sof_frame"].query("analysis == 'mortality' and evidence == 'all'")
+    row = mortality.iloc[0]
+    assert row["status"] == "insufficient evidence" and np.isnan(row["p_benefit"])
+    assert row["reason"] == "1 trial (fewer than 2) and 1 event (fewer than 10)"
+    html = unescape(render(context))
+    part = html[html.index('id="analysis-mortality"') :]
+    assert "insufficient evidence" in part[:2000] and "0.26" not in part[:3000]
+    assert any(
+        "Mortality (1 trial" in s and "insufficient evidence" in s
+        for s in context["plain_language"]
+    )
+
+
+def test_mixed_definitions_give_an_odds_ratio_only(small_settings, tmp_path):
+    inputs = write_results(tmp_path, small_settings, published=False)
+    why = "the trials define the outcome differently (a, b), so no single baseline risk applies"
+    for (_evidence, name, _), files in layout.fits_index(inputs["fits"]).items():
+        if name == "illicit_heroin":
+            path = Path(files.diagnostics)
+            diagnostics = json.loads(path.read_text())
+            diagnostics["evidence"]["no_absolute_measures"] = why
+            path.write_text(json.dumps(diagnostics))
+            summary = pd.read_csv(files.summary)
+            summary[~summary["quantity"].isin(["RR", "RD", "baseline_risk"])].to_csv(
+                files.summary, index=False
+            )
+    context = context_for(small_settings, inputs)
+    html = unescape(render(context))
+    sof = html[html.index('id="summary"') : html.index('id="plain-language"')]
+    heroin = sof[sof.index("Illicit") : sof.index("Mortality")]
+    assert why in heroin and "1.50" not in heroin  # the RR in the summary files is 1.5
+    sentence = next(s for s in context["plain_language"] if s.startswith("Illicit"))
+    assert "odds of the outcome" in sentence and "per 100" not in sentence and why in sentence
+
+
+def test_an_analysis_that_adds_nothing_says_so(project_settings, tmp_path):
+    names = ("illicit_heroin", "illicit_heroin_with_nl")
+    analyses = {k: project_settings.analyses[k] for k in names}
+    settings = project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
+    inputs = write_results(tmp_path, settings, published=False)
+    html = unescape(render(context_for(settings, inputs)))
+    part = html[html.index('id="analysis-illicit_heroin_with_nl"') :]
+    assert "Adds nothing over" in part[:1500] and "Forest plot" not in part[:3000]
+
+
+def test_published_comparison_separates_point_and_interval(small_settings, results):
+    html = unescape(render(context_for(small_settings, results)))
+    part = html[html.index('<section id="published">') :]
+    assert "differs: 1.45 here, 1.44 published" in part
+    assert "differs: 1.20 to 1.70 here, 1.19 to 1.75 published" in part

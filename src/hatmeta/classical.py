@@ -1,78 +1,75 @@
-"""Classical (frequentist) reproduction: Mantel-Haenszel and DerSimonian-Laird via statsmodels.
+"""Classical meta-analysis: the numbers a Cochrane-style review reports, beside the Bayesian ones.
 
-These are the numbers a Cochrane-style review would report; they sit next to the Bayesian results
-as a yardstick. All estimators come from statsmodels; this module only arranges the 2x2 tables
-and the output.
+Every number here is compared with R's metafor 3.8 in the tests (``tests/oracles/metafor.py``),
+on this project's analysis tables and on datasets of metafor's data package, to a relative
+1e-6; the conventions below are metafor's.
 
-Zero cells
-----------
-* ``StratifiedTable(tables, shift_zeros=True)`` (Mantel-Haenszel) adds 0.5 to all four cells
-  of every table that has a zero cell; with ``shift_zeros=False`` a table with a zero cell
-  enters the MH sums as is, so an estimate may be 0 or infinite (e.g. a single trial with no
-  events in one arm).
-* ``effectsize_2proportions(..., zero_correction=0.5)`` (per-trial effects for DL) adds 1 to
-  the totals of both arms of every trial with a zero *or full* arm (``events == 0`` or
-  ``events == total``), but adds 0.5 to the events of *every* trial, which would shift trials
-  without zero cells (e.g. CA2009's retention RR 1.625 would become 1.619). We therefore call it
-  with the correction only for the trials that have a zero cell, so exactly those tables get
-  0.5 in every cell. With ``zero_correction=None`` such trials get infinite log ratios.
+Per-trial estimates (log OR, log RR, RD) and their variances come from statsmodels
+(``effectsize_2proportions``). A trial with a zero cell gets 0.5 added to all four cells of its
+table, for display and for the inverse-variance methods only (metafor's ``add = 1/2, to =
+"only0"``); column ``corrected`` says which.
 
-Both defaults below (add 0.5 to tables with a zero cell) follow the usual RevMan convention.
-The Bayesian model never uses a correction.
+Mantel-Haenszel (fixed effect) uses the uncorrected counts: the MH sums need no correction, and
+adding 0.5 to sparse tables biases the pooled estimate towards 1. Odds ratio with the
+Robins-Breslow-Greenland variance (statsmodels ``StratifiedTable``); risk ratio with the
+Greenland-Robins (1985) variance and risk difference with the Sato-Greenland-Robins (1989)
+variance, neither of which statsmodels has (:func:`mantel_haenszel`).
 
-Known statsmodels 0.15 behaviour handled here
----------------------------------------------
-``combine_effects(..., method_re="dl")`` does not truncate the DerSimonian-Laird estimate
-``tau^2 = (Q - df) / c`` at zero, and its ``i2 = 1 - df / Q`` is not truncated either. When
-``Q < df`` the standard estimator sets ``tau^2 = 0``, in which case the random-effects estimate
-equals the inverse-variance fixed-effect estimate; :func:`dersimonian_laird` therefore reports
-statsmodels' fixed-effect row as the random-effects result with ``tau2 = 0`` and ``I2 = 0``
-(column ``tau2_truncated`` says so). With a single trial there is no heterogeneity to estimate;
-the random-effects row then equals the trial itself and Q, I^2, tau^2 are NaN.
-
-``StratifiedTable`` offers ``riskratio_pooled`` but no confidence interval for it in 0.15 (only
-``oddsratio_pooled_confint``); the MH risk ratio is therefore reported without an interval rather
-than with a hand-written variance formula.
+Inverse-variance pooling (:func:`pool`): fixed effect; random effects with the heterogeneity
+variance tau^2 by DerSimonian-Laird (1986) or REML (Viechtbauer 2005, solved to full precision);
+Wald intervals, Hartung-Knapp-Sidik-Jonkman intervals (t with k - 1 df, no ad hoc truncation)
+and prediction intervals for the effect in a new trial from the HKSJ analysis (mean +- t x
+sqrt(SE_HKSJ^2 + tau^2), t with k - 1 df), as metafor's ``predict`` on a ``test = "knha"``
+model. Cochran's Q, and I^2 = tau^2 / (tau^2 + s^2) with s^2 the typical within-trial
+variance (Higgins & Thompson 2002), per tau^2 estimator. statsmodels' ``combine_effects`` has
+fixed effect and DerSimonian-Laird but neither REML nor prediction intervals, and its DL tau^2
+is not truncated at 0; one function here does all estimators alike (the tests also compare its
+DL with statsmodels').
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import optimize, stats
 from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.meta_analysis import combine_effects, effectsize_2proportions
+from statsmodels.stats.meta_analysis import effectsize_2proportions
 
-__all__ = [
-    "ClassicalResults",
-    "DLResult",
-    "classical_meta_analysis",
-    "dersimonian_laird",
-    "mantel_haenszel",
-    "two_by_two",
+Measure = Literal["OR", "RR", "RD"]
+MEASURES: tuple[Measure, ...] = ("OR", "RR", "RD")
+#: Measures pooled on the log scale (reported exponentiated).
+RATIOS = ("OR", "RR")
+_STATSMODELS = {"OR": "odds-ratio", "RR": "risk-ratio", "RD": "diff"}
+#: Random-effects measures: the risk difference is pooled by Mantel-Haenszel and inverse
+#: variance only (its heterogeneity is rarely additive).
+RANDOM_EFFECTS_MEASURES = RATIOS
+COLUMNS = [
+    "method",
+    "measure",
+    "estimate",
+    "lower",
+    "upper",
+    "se",
+    "hksj_lower",
+    "hksj_upper",
+    "pi_lower",
+    "pi_upper",
+    "tau2",
+    "I2",
+    "Q",
+    "df",
+    "p_Q",
+    "n_trials",
 ]
-
-Statistic = Literal["risk-ratio", "odds-ratio"]
-_MEASURE = {"risk-ratio": "RR", "odds-ratio": "OR"}
 
 
 def two_by_two(arms: pd.DataFrame) -> pd.DataFrame:
-    """Turn the tidy arm table into one row per trial.
-
-    Parameters
-    ----------
-    arms : pandas.DataFrame
-        Columns ``trial``, ``role`` (``"treatment"``/``"control"``), ``events``, ``total``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``trial``, ``events_treatment``, ``total_treatment``, ``events_control``,
-        ``total_control``, in order of first appearance of each trial.
-    """
+    """One row per trial from the tidy arm table (columns ``trial``, ``role``, ``events``,
+    ``total``): ``trial``, ``events_treatment``, ``total_treatment``, ``events_control``,
+    ``total_control``, in order of first appearance."""
     missing = {"trial", "role", "events", "total"} - set(arms.columns)
     if missing:
         raise ValueError(f"arm table lacks columns {sorted(missing)}")
@@ -80,280 +77,188 @@ def two_by_two(arms: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("each trial needs exactly one row per role")
     order = list(pd.unique(arms["trial"]))
     wide = arms.pivot(index="trial", columns="role", values=["events", "total"]).loc[order]
-    if wide.isna().any().any() or set(wide.columns.get_level_values(1)) != {
-        "treatment",
-        "control",
-    }:
+    roles = set(wide.columns.get_level_values(1))
+    if wide.isna().any().any() or roles != {"treatment", "control"}:
         raise ValueError("each trial needs one treatment and one control row")
-    return pd.DataFrame(
-        {
-            "trial": [str(t) for t in order],
-            "events_treatment": wide[("events", "treatment")].to_numpy(dtype=int),
-            "total_treatment": wide[("total", "treatment")].to_numpy(dtype=int),
-            "events_control": wide[("events", "control")].to_numpy(dtype=int),
-            "total_control": wide[("total", "control")].to_numpy(dtype=int),
-        }
-    )
+    out = {"trial": [str(t) for t in order]}
+    for column in ("events", "total"):
+        for role in ("treatment", "control"):
+            out[f"{column}_{role}"] = wide[(column, role)].to_numpy(dtype=int)
+    return pd.DataFrame(out)[
+        ["trial", "events_treatment", "total_treatment", "events_control", "total_control"]
+    ]
 
 
-def _tables(wide: pd.DataFrame) -> np.ndarray:
-    """2x2xk array: rows treatment/control, columns event/no event."""
+def _cells(wide: pd.DataFrame) -> tuple[np.ndarray, ...]:
+    """``a, b, c, d``: treatment events and non-events, control events and non-events."""
     a = wide["events_treatment"].to_numpy(dtype=float)
-    b = wide["total_treatment"].to_numpy(dtype=float) - a
     c = wide["events_control"].to_numpy(dtype=float)
-    d = wide["total_control"].to_numpy(dtype=float) - c
-    return np.array([[a, b], [c, d]])
-
-
-def mantel_haenszel(
-    arms: pd.DataFrame, *, shift_zeros: bool = True, alpha: float = 0.05
-) -> pd.DataFrame:
-    """Mantel-Haenszel fixed-effect risk ratio and odds ratio (statsmodels ``StratifiedTable``).
-
-    Parameters
-    ----------
-    arms : pandas.DataFrame
-        Tidy arm table (see :func:`two_by_two`).
-    shift_zeros : bool, default True
-        Passed to ``StratifiedTable``: add 0.5 to every cell of tables with a zero cell.
-    alpha : float, default 0.05
-        1 - confidence level.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows ``RR`` and ``OR``; columns ``method`` (``"MH fixed"``), ``measure``,
-        ``estimate``, ``lower``, ``upper`` (NaN for RR, see module notes), ``n_trials``.
-    """
-    wide = two_by_two(arms)
-    table = StratifiedTable(_tables(wide), shift_zeros=shift_zeros)
-    with warnings.catch_warnings():
-        # A lone zero-cell table without shift gives 0/inf estimates; NaN is the honest output.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        or_lower, or_upper = table.oddsratio_pooled_confint(alpha=alpha)
-        rows = [
-            ("RR", table.riskratio_pooled, np.nan, np.nan),
-            ("OR", table.oddsratio_pooled, or_lower, or_upper),
-        ]
-    return pd.DataFrame(
-        [
-            {
-                "method": "MH fixed",
-                "measure": measure,
-                "estimate": float(est),
-                "lower": float(lo),
-                "upper": float(hi),
-                "n_trials": len(wide),
-            }
-            for measure, est, lo, hi in rows
-        ]
+    return (
+        a,
+        wide["total_treatment"].to_numpy(dtype=float) - a,
+        c,
+        (wide["total_control"].to_numpy(dtype=float) - c),
     )
 
 
-@dataclass(frozen=True)
-class DLResult:
-    """DerSimonian-Laird output as tidy tables.
+def trial_effects(wide: pd.DataFrame, measure: Measure, add: float = 0.5) -> pd.DataFrame:
+    """Per-trial estimate ``yi`` (log scale for ratios) and variance ``vi``; 0.5 in every cell
+    of tables with a zero cell (``corrected``).
 
-    Attributes
-    ----------
-    per_trial : pandas.DataFrame
-        ``trial``, ``measure``, ``log_estimate``, ``se``, ``estimate``, ``lower``, ``upper``,
-        ``weight_fe``, ``weight_re`` (relative), ``zero_corrected``.
-    pooled : pandas.DataFrame
-        Rows ``IV fixed`` and ``DL random``: ``method``, ``measure``, ``estimate``, ``lower``,
-        ``upper``, ``log_estimate``, ``se``, ``n_trials``.
-    heterogeneity : pandas.DataFrame
-        One row: ``measure``, ``Q``, ``df``, ``p_Q``, ``I2`` (fraction, truncated at 0),
-        ``tau2`` (log scale), ``tau2_truncated`` (statsmodels' raw DL value was negative).
+    statsmodels' ``zero_correction`` adds to the events of every trial once any is given, so
+    it is called without correction for the trials without a zero cell.
     """
-
-    per_trial: pd.DataFrame
-    pooled: pd.DataFrame
-    heterogeneity: pd.DataFrame
-
-
-def dersimonian_laird(
-    arms: pd.DataFrame,
-    *,
-    statistic: Statistic = "risk-ratio",
-    zero_correction: float | None = 0.5,
-    alpha: float = 0.05,
-) -> DLResult:
-    """DerSimonian-Laird random-effects meta-analysis of log risk (or odds) ratios.
-
-    Per-trial effects from ``statsmodels.stats.meta_analysis.effectsize_2proportions`` and
-    pooling with ``combine_effects(..., method_re="dl")``.
-
-    Parameters
-    ----------
-    arms : pandas.DataFrame
-        Tidy arm table (see :func:`two_by_two`).
-    statistic : {"risk-ratio", "odds-ratio"}, default "risk-ratio"
-        Effect measure (pooled on the log scale).
-    zero_correction : float or None, default 0.5
-        Passed to ``effectsize_2proportions`` (see module notes).
-    alpha : float, default 0.05
-        1 - confidence level (normal-based intervals, no Hartung-Knapp adjustment).
-
-    Returns
-    -------
-    DLResult
-        Per-trial, pooled and heterogeneity tables.
-    """
-    wide = two_by_two(arms)
-    eff, var = _trial_effects(wide, statistic, zero_correction)
-    with warnings.catch_warnings():
-        # k = 1 divides by df = 0 inside statsmodels; those outputs are replaced below.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = combine_effects(eff, var, method_re="dl", row_names=list(wide["trial"]), alpha=alpha)
-        frame = res.summary_frame(alpha=alpha)
-    measure = _MEASURE[statistic]
-    k = len(wide)
-    truncated = bool(k > 1 and res.tau2 < 0)
-    # tau^2 = 0 (truncated DL, or one trial) makes the RE estimate the IV fixed-effect one.
-    re_row = frame.loc["fixed effect"] if truncated or k == 1 else frame.loc["random effect"]
-    w_re = frame["w_fe"] if truncated or k == 1 else frame["w_re"]
-    cells = _tables(wide)
-    zero = (cells == 0).any(axis=(0, 1))
-    per_trial = pd.DataFrame(
+    a, b, c, d = _cells(wide)
+    corrected = (np.stack([a, b, c, d]) == 0).any(axis=0)
+    counts = [a + corrected * add, a + b + 2 * corrected * add]
+    counts += [c + corrected * add, c + d + 2 * corrected * add]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yi, vi = effectsize_2proportions(*counts, statistic=_STATSMODELS[measure])
+    return pd.DataFrame(
         {
             "trial": wide["trial"],
             "measure": measure,
-            "log_estimate": frame["eff"].iloc[:k].to_numpy(),
-            "se": frame["sd_eff"].iloc[:k].to_numpy(),
-            "estimate": np.exp(frame["eff"].iloc[:k].to_numpy()),
-            "lower": np.exp(frame["ci_low"].iloc[:k].to_numpy()),
-            "upper": np.exp(frame["ci_upp"].iloc[:k].to_numpy()),
-            "weight_fe": frame["w_fe"].iloc[:k].to_numpy(),
-            "weight_re": w_re.iloc[:k].to_numpy(),
-            "zero_corrected": zero & (zero_correction is not None),
+            "yi": np.asarray(yi, dtype=float),
+            "vi": np.asarray(vi, dtype=float),
+            "corrected": corrected,
         }
     )
-    pooled = pd.DataFrame(
-        [
-            _pooled_row("IV fixed", measure, frame.loc["fixed effect"], k),
-            _pooled_row("DL random", measure, re_row, k),
-        ]
-    )
-    heterogeneity = _heterogeneity_row(res, measure, k, truncated)
-    return DLResult(per_trial=per_trial, pooled=pooled, heterogeneity=heterogeneity)
 
 
-def _trial_effects(
-    wide: pd.DataFrame, statistic: Statistic, zero_correction: float | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-trial log effects and variances from ``effectsize_2proportions``.
-
-    Why two calls: statsmodels 0.15 adds a float ``zero_correction`` to the event counts of
-    *every* trial (it only restricts the change of the totals to trials with a zero), which
-    would bias trials without zero cells. Calling it without correction for those trials and
-    with the correction only for trials with a zero (or full) arm gives the intended "0.5 in
-    every cell of tables with a zero cell".
+def mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float]:
+    """Mantel-Haenszel estimate (log scale for ratios) and its standard error, from the
+    uncorrected counts. Trials with no events, or only events, in both arms add nothing to the
+    odds and risk ratio; they do add to the risk difference's weights, as in metafor.
     """
-    counts = [
-        wide[col].to_numpy(dtype=float)
-        for col in ("events_treatment", "total_treatment", "events_control", "total_control")
-    ]
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Zero-cell trials give inf here; they are replaced just below when corrected.
-        eff, var = effectsize_2proportions(*counts, statistic=statistic, zero_correction=None)
-    eff, var = np.asarray(eff, dtype=float), np.asarray(var, dtype=float)
-    zero = (_tables(wide) == 0).any(axis=(0, 1))
-    if zero_correction is not None and zero.any():
-        sub = [c[zero] for c in counts]
-        eff_z, var_z = effectsize_2proportions(
-            *sub, statistic=statistic, zero_correction=float(zero_correction)
-        )
-        eff[zero], var[zero] = eff_z, var_z
-    return eff, var
+        # A single table with no events in one arm: an estimate of 0 or inf, and no interval.
+        return _mantel_haenszel(wide, measure)
 
 
-def _pooled_row(method: str, measure: str, row: pd.Series, k: int) -> dict[str, object]:
-    return {
-        "method": method,
-        "measure": measure,
-        "estimate": float(np.exp(row["eff"])),
-        "lower": float(np.exp(row["ci_low"])),
-        "upper": float(np.exp(row["ci_upp"])),
-        "log_estimate": float(row["eff"]),
-        "se": float(row["sd_eff"]),
+def _mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float]:
+    a, b, c, d = _cells(wide)
+    n1, n2 = a + b, c + d
+    n = n1 + n2
+    if measure == "OR":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a lone all-zero table: NaN
+            table = StratifiedTable(np.array([[a, b], [c, d]]), shift_zeros=False)
+            return float(table.logodds_pooled), float(table.logodds_pooled_se)
+    if measure == "RR":
+        # Greenland & Robins (1985), Biometrics 41:55-68.
+        r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
+        variance = np.sum((n1 * n2 * (a + c) / n - a * c) / n) / (r * s)
+        return float(np.log(r / s)), float(np.sqrt(variance))
+    # Sato, Greenland & Robins (1989), Biometrics 45:1323-1324.
+    weight = np.sum(n1 * n2 / n)
+    rd = np.sum((a * n2 - c * n1) / n) / weight
+    p = np.sum((n1**2 * c - n2**2 * a + n1 * n2 * (n2 - n1) / 2) / n**2)
+    q = np.sum((a * (n2 - c) + c * (n1 - a)) / (2 * n))
+    return float(rd), float(np.sqrt((rd * p + q) / weight**2))
+
+
+def _reml_tau2(y: np.ndarray, v: np.ndarray) -> float:
+    """REML tau^2: the root of the restricted likelihood's score, or 0 where the score is
+    negative at 0 (the likelihood falls from the boundary)."""
+
+    def score(tau2):
+        w = 1.0 / (v + tau2)
+        mu = np.sum(w * y) / np.sum(w)
+        return np.sum(w**2 * (y - mu) ** 2) - np.sum(w) + np.sum(w**2) / np.sum(w)
+
+    if score(0.0) <= 0:
+        return 0.0
+    upper = max(np.var(y) + np.max(v), 1e-8)
+    while score(upper) > 0:
+        upper *= 4
+    return float(optimize.brentq(score, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+
+
+def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict[str, float]:
+    """Inverse-variance pooling: ``method`` ``"IV"`` (fixed effect), ``"DL"`` or ``"REML"``.
+
+    Returns the estimate, its SE, the Wald interval, for random effects the HKSJ and prediction
+    intervals, and the heterogeneity statistics (module docstring).
+    """
+    y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
+    k = len(y)
+    w = 1.0 / v
+    fixed = np.sum(w * y) / np.sum(w)
+    q = float(np.sum(w * (y - fixed) ** 2))
+    c = np.sum(w) - np.sum(w**2) / np.sum(w)
+    if method == "IV" or k == 1:
+        tau2 = 0.0
+    elif method == "DL":
+        tau2 = max(0.0, (q - (k - 1)) / c)
+    elif method == "REML":
+        tau2 = _reml_tau2(y, v)
+    else:
+        raise ValueError(f"unknown pooling method '{method}'")
+    weights = 1.0 / (v + tau2)
+    mu = float(np.sum(weights * y) / np.sum(weights))
+    se = float(np.sqrt(1.0 / np.sum(weights)))
+    z = stats.norm.isf(alpha / 2)
+    out = {
+        "estimate": mu,
+        "se": se,
+        "lower": mu - z * se,
+        "upper": mu + z * se,
+        "Q": q if k > 1 else np.nan,
+        "df": k - 1,
+        "p_Q": float(stats.chi2.sf(q, k - 1)) if k > 1 else np.nan,
         "n_trials": k,
     }
+    if method == "IV":
+        return out
+    typical = (k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2)) if k > 1 else np.nan
+    out |= {"tau2": tau2, "I2": tau2 / (tau2 + typical) if k > 1 else np.nan}
+    if k > 1:
+        t = stats.t.isf(alpha / 2, k - 1)
+        se_hksj = float(np.sqrt(np.sum(weights * (y - mu) ** 2) / ((k - 1) * np.sum(weights))))
+        spread = np.sqrt(se_hksj**2 + tau2)
+        out |= {
+            "hksj_lower": mu - t * se_hksj,
+            "hksj_upper": mu + t * se_hksj,
+            "pi_lower": mu - t * spread,
+            "pi_upper": mu + t * spread,
+        }
+    return out
 
 
-def _heterogeneity_row(res, measure: str, k: int, truncated: bool) -> pd.DataFrame:
-    if k == 1:
-        q = df = p_q = i2 = tau2 = np.nan
-    else:
-        test = res.test_homogeneity()
-        q, df, p_q = float(test.statistic), int(test.df), float(test.pvalue)
-        i2 = max(0.0, float(res.i2))
-        tau2 = 0.0 if truncated else float(res.tau2)
-    return pd.DataFrame(
-        [
-            {
-                "measure": measure,
-                "Q": q,
-                "df": df,
-                "p_Q": p_q,
-                "I2": i2,
-                "tau2": tau2,
-                "tau2_truncated": truncated,
-            }
-        ]
-    )
+_INTERVALS = ("estimate", "lower", "upper", "hksj_lower", "hksj_upper", "pi_lower", "pi_upper")
 
 
-@dataclass(frozen=True)
-class ClassicalResults:
-    """All classical results for one analysis.
-
-    Attributes
-    ----------
-    pooled : pandas.DataFrame
-        MH fixed (RR, OR), IV fixed and DL random rows; columns ``method``, ``measure``,
-        ``estimate``, ``lower``, ``upper``, ``n_trials`` (plus ``log_estimate``, ``se`` for
-        the inverse-variance rows).
-    per_trial : pandas.DataFrame
-        Per-trial estimates (see :class:`DLResult`).
-    heterogeneity : pandas.DataFrame
-        Q, I^2, tau^2 (see :class:`DLResult`).
-    """
-
-    pooled: pd.DataFrame
-    per_trial: pd.DataFrame
-    heterogeneity: pd.DataFrame
+def _row(method: str, measure: Measure, result: dict[str, float]) -> dict[str, object]:
+    row = {"method": method, "measure": measure, **result}
+    if measure in RATIOS:
+        row |= {key: float(np.exp(row[key])) for key in _INTERVALS if key in row}
+    return row
 
 
-def classical_meta_analysis(
-    arms: pd.DataFrame,
-    *,
-    statistic: Statistic = "risk-ratio",
-    zero_correction: float | None = 0.5,
-    shift_zeros: bool = True,
-    alpha: float = 0.05,
-) -> ClassicalResults:
-    """Mantel-Haenszel fixed effect plus DerSimonian-Laird random effects for one analysis.
-
-    Parameters
-    ----------
-    arms : pandas.DataFrame
-        Tidy arm table (see :func:`two_by_two`).
-    statistic : {"risk-ratio", "odds-ratio"}, default "risk-ratio"
-        Measure for the inverse-variance / DL analysis.
-    zero_correction : float or None, default 0.5
-        Zero handling of the per-trial effects (see module notes).
-    shift_zeros : bool, default True
-        Zero handling of the MH tables (see module notes).
-    alpha : float, default 0.05
-        1 - confidence level.
-
-    Returns
-    -------
-    ClassicalResults
-        Tidy pooled, per-trial and heterogeneity tables.
-    """
-    mh = mantel_haenszel(arms, shift_zeros=shift_zeros, alpha=alpha)
-    dl = dersimonian_laird(arms, statistic=statistic, zero_correction=zero_correction, alpha=alpha)
-    pooled = pd.concat([mh, dl.pooled], ignore_index=True)
-    return ClassicalResults(pooled=pooled, per_trial=dl.per_trial, heterogeneity=dl.heterogeneity)
+def classical_meta_analysis(arms: pd.DataFrame, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """Every classical result of one analysis: ``pooled`` (MH, IV fixed, DL and REML rows;
+    columns :data:`COLUMNS`) and ``trials`` (per-trial estimates of every measure)."""
+    wide = two_by_two(arms)
+    z = stats.norm.isf(alpha / 2)
+    rows, trials = [], []
+    for measure in MEASURES:
+        effects = trial_effects(wide, measure)
+        trials.append(effects)
+        estimate, se = mantel_haenszel(wide, measure)
+        with np.errstate(invalid="ignore"):
+            lower, upper = estimate - z * se, estimate + z * se
+        mh = {
+            "estimate": estimate,
+            "se": se,
+            "lower": lower,
+            "upper": upper,
+            "n_trials": len(wide),
+        }
+        rows.append(_row("MH fixed", measure, mh))
+        rows.append(_row("IV fixed", measure, pool(effects["yi"], effects["vi"], "IV", alpha)))
+        if measure in RANDOM_EFFECTS_MEASURES:
+            for method in ("DL", "REML"):
+                result = pool(effects["yi"], effects["vi"], method, alpha)
+                rows.append(_row(f"{method} random", measure, result))
+    pooled = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    return {"pooled": pooled, "trials": pd.concat(trials, ignore_index=True)}

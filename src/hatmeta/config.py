@@ -50,6 +50,8 @@ class Outcome(NamedTuple):
     event: str
     higher_is_better: bool
     turner_outcome_type: str | None
+    baseline_risk: float | None = None  # configured control risk for RR and RD, with its source
+    baseline_source: str = ""
 
 
 class Analysis(NamedTuple):
@@ -62,6 +64,7 @@ class Analysis(NamedTuple):
     trials: tuple[str, ...]
     primary_prior: str
     note: str
+    one_definition: bool = False  # the measures are one definition (module evidence_rules)
 
 
 class Comparison(NamedTuple):
@@ -117,11 +120,19 @@ class Evidence(NamedTuple):
         return self.run[0]
 
 
+class SparseData(NamedTuple):
+    """Below these counts an analysis is reported as insufficient evidence."""
+
+    min_trials: int
+    min_events: int
+
+
 class ModelSettings(NamedTuple):
     """Everything a fit depends on (a change to any of it re-runs the fits)."""
 
     analyses: dict[str, Analysis]
     turner_comparison: str
+    comparator_controls: tuple[str, ...]
     effect_sd: float
     baseline_sd: float
     relevant_or: float
@@ -145,6 +156,7 @@ class Settings(NamedTuple):
     priors: dict[str, PriorSpec]
     model: ModelSettings
     report: ReportSettings
+    sparse_data: SparseData
     riott: RiottSettings | None
 
     def analysis(self, name: str) -> Analysis:
@@ -180,7 +192,12 @@ def settings(config: Mapping[str, Any]) -> Settings:
     """Typed settings of a validated config (see :func:`validate`)."""
     outcomes = {
         name: Outcome(
-            name, spec["event"], spec["higher_is_better"], spec.get("turner_outcome_type")
+            name,
+            spec["event"],
+            spec["higher_is_better"],
+            spec.get("turner_outcome_type"),
+            spec.get("baseline_risk", {}).get("value"),
+            spec.get("baseline_risk", {}).get("source", ""),
         )
         for name, spec in config["outcomes"].items()
     }
@@ -194,6 +211,7 @@ def settings(config: Mapping[str, Any]) -> Settings:
             trials=tuple(spec["trials"]),
             primary_prior=spec.get("primary_prior", primary),
             note=spec.get("note", ""),
+            one_definition=bool(spec["one_definition"]),
         )
         for name, spec in config["analyses"].items()
     }
@@ -222,6 +240,7 @@ def settings(config: Mapping[str, Any]) -> Settings:
         model=ModelSettings(
             analyses=analyses,
             turner_comparison=comparison["turner_comparison"],
+            comparator_controls=tuple(comparison["comparator_sensitivity"]),
             effect_sd=float(config["priors"]["effect_sd"]),
             baseline_sd=float(config["priors"]["baseline_sd"]),
             relevant_or=float(config["clinically_relevant_odds_ratio"]),
@@ -234,6 +253,7 @@ def settings(config: Mapping[str, Any]) -> Settings:
             title=report.get("title") or f"{treatment_label} versus {control_label}",
             model_checks_analysis=report.get("model_checks_analysis") or next(iter(analyses)),
         ),
+        sparse_data=SparseData(**config["sparse_data"]),
         riott=_riott(config),
     )
 
@@ -317,6 +337,14 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[str]:
         if name not in config["evidence"]["sets"]:
             problems.append(
                 undefined("evidence/run", name, "evidence/sets", config["evidence"]["sets"])
+            )
+    controls = config["comparison"]["control_arms"]
+    for arm in config["comparison"].get("comparator_sensitivity", []):
+        if arm not in controls:
+            problems.append(
+                undefined(
+                    "comparison/comparator_sensitivity", arm, "comparison/control_arms", controls
+                )
             )
     checked = config.get("report", {}).get("model_checks_analysis")
     if checked is not None and checked not in config["analyses"]:

@@ -1,24 +1,38 @@
-"""Classical reproduction: our Mantel-Haenszel / DerSimonian-Laird next to published pools."""
+"""Classical reproduction: every analysis's classical results, and published pooled results
+beside ours on the same trials.
+
+A published pooled result names its trials, or only how many trials and participants it
+pooled. Then the trial set is derived: the sets of that many trials whose randomised totals
+(treatment arm plus the first control arm with a randomised count) add up to the published
+participant total. One such set is taken, with the arithmetic shown (status ``derived``); none
+or several are said to be so. Point and interval are compared separately, and the comparison
+says what is missing where it cannot be made.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from hatmeta.classical import classical_meta_analysis
+from hatmeta.classical import COLUMNS, classical_meta_analysis, pool, trial_effects, two_by_two
+from hatmeta.data.sheet import ALL_ARMS, RANDOMISED
 from hatmeta.data.tables import included_arms
+from hatmeta.evidence_rules import TrialCounts
 
 if TYPE_CHECKING:
-    from hatmeta.config import Analysis
+    from hatmeta.config import Analysis, Comparison
 
+TRIAL_COLUMNS = ["trial", "yi", "vi", "corrected"]
 COMPARISON_COLUMNS = [
     "source",
     "outcome",
     "statistic",
     "trials",
+    "trial_set",
     "published_estimate",
     "published_lower",
     "published_upper",
@@ -27,139 +41,149 @@ COMPARISON_COLUMNS = [
     "analysis",
     "n_trials",
     "n_participants",
-    "mh_rr",
     "dl_rr",
     "dl_rr_lower",
     "dl_rr_upper",
-    "dl_i2",
-    "explanation",
+    "point",
+    "interval",
+    "missing",
 ]
+#: Published ratios are given to two decimals: ours "agrees" when it rounds to the same value.
+DECIMALS = 2
 
 
 def classical_table(table: pd.DataFrame) -> pd.DataFrame:
-    """MH and DL results of one analysis table as one long tidy table (empty if no trials)."""
+    """Every classical result of one analysis table, pooled rows then per-trial rows; empty when
+    no trial has counts or the counts are of events (:mod:`hatmeta.evidence_rules`)."""
+    columns = ["section", *COLUMNS, *TRIAL_COLUMNS]
     arms = included_arms(table)
-    if arms.empty:
-        return pd.DataFrame(
-            columns=["section", "method", "measure", "trial", "estimate", "lower", "upper"]
-        )
+    if arms.empty or TrialCounts.of(table).counts_events:
+        return pd.DataFrame(columns=columns)
     result = classical_meta_analysis(arms[["trial", "role", "events", "total"]])
     return pd.concat(
-        [
-            result.pooled.assign(section="pooled"),
-            result.heterogeneity.assign(section="heterogeneity"),
-            result.per_trial.assign(section="trial"),
-        ],
+        [result["pooled"].assign(section="pooled"), result["trials"].assign(section="trial")],
         ignore_index=True,
-    )
+    ).reindex(columns=columns)
 
 
-def _fmt(value: float) -> str:
-    return "NA" if value is None or not np.isfinite(value) else f"{value:.2f}"
+def randomised_totals(audit: pd.DataFrame, comparison: Comparison) -> dict[str, int]:
+    """Each trial's randomised participants in the comparison (the sheet's ``randomised`` rows):
+    the treatment arm plus its first control arm with a count, or, where the arm sizes were not
+    found, the two arms together."""
+    rows = audit[(audit["outcome"] == RANDOMISED) & audit["total"].notna()]
+    totals = {}
+    for trial, arms in rows.groupby("trial", sort=False):
+        sizes = dict(zip(arms["arm"], arms["total"].astype(int), strict=True))
+        control = next((sizes[a] for a in comparison.control_arms if a in sizes), None)
+        if comparison.treatment_arm in sizes and control is not None:
+            totals[str(trial)] = sizes[comparison.treatment_arm] + control
+        elif ALL_ARMS in sizes:
+            totals[str(trial)] = sizes[ALL_ARMS]
+    return totals
 
 
-def _explain(row: Mapping[str, Any], missing: list[str]) -> str:
-    if missing:
-        return (
-            "Not reproducible: no per-arm counts in the extraction sheet for "
-            + ", ".join(missing)
-            + "."
-        )
-    if not row["trials"]:
-        return "Not reproducible: the source does not say which trials were pooled."
-    parts = []
-    same_n = row["published_n_participants"] == row["n_participants"]
-    parts.append(
-        f"Same {row['n_trials']} trials; "
-        + (
-            f"same {row['n_participants']} participants"
-            if same_n
-            else f"{row['n_participants']} participants here vs {row['published_n_participants']} "
-            "published"
-        )
-    )
-    published, ours = row["published_estimate"], row["dl_rr"]
-    inside = row["published_lower"] <= ours <= row["published_upper"]
-    gap = f"DL RR {_fmt(ours)} vs published {_fmt(published)}"
-    if abs(np.log(ours / published)) < 0.02:
-        parts.append(f"{gap}: reproduced within rounding")
-    elif inside:
-        parts.append(
-            f"{gap}, inside the published interval; the pooling method and some counts of the "
-            "source (derived here from percentages, secondary for Spain) are not known exactly"
-        )
-    else:
-        parts.append(f"{gap}, outside the published interval: the inputs differ")
-    return "; ".join(parts) + "."
+def derive_trials(n_studies, n_participants, totals: Mapping[str, int]) -> tuple[list, str]:
+    """The trial set a published total implies, and how it was found (module docstring)."""
+    if pd.isna(n_studies) or pd.isna(n_participants):
+        return [], "not stated, and no totals to derive it from"
+    matches = [
+        subset
+        for subset in combinations(totals, int(n_studies))
+        if sum(totals[t] for t in subset) == int(n_participants)
+    ]
+    if len(matches) == 1:
+        arithmetic = " + ".join(str(totals[t]) for t in matches[0])
+        return list(matches[0]), f"derived: {int(n_participants)} = {arithmetic}"
+    if not matches:
+        return [], f"not derivable: no {int(n_studies)} trials add up to {int(n_participants)}"
+    return [], f"ambiguous: {len(matches)} sets of trials add up to {int(n_participants)}"
+
+
+def _agreement(ours: float, published: float) -> str:
+    if np.isnan(ours) or pd.isna(published):
+        return "not compared"
+    same = round(ours, DECIMALS) == round(float(published), DECIMALS)
+    verdict = "agrees to 2 decimals" if same else "differs"
+    return f"{verdict}: {ours:.{DECIMALS}f} here, {float(published):.{DECIMALS}f} published"
+
+
+def _interval(lower: float, upper: float, published_lower, published_upper) -> str:
+    if pd.isna(published_lower) or pd.isna(published_upper):
+        return "no published interval to compare"
+    ours = f"{lower:.{DECIMALS}f} to {upper:.{DECIMALS}f}"
+    theirs = f"{float(published_lower):.{DECIMALS}f} to {float(published_upper):.{DECIMALS}f}"
+    same = ours == theirs
+    return f"{'agrees' if same else 'differs'}: {ours} here, {theirs} published"
+
+
+def _reproduce(trials: Sequence[str], outcome: str, tables, analyses) -> dict[str, Any]:
+    """DL risk ratio on ``trials`` from the first analysis of ``outcome`` that has them all."""
+    candidates = [n for n, a in analyses.items() if a.outcome.name == outcome and n in tables]
+    have = {n: set(included_arms(tables[n])["trial"]) for n in candidates}
+    events = {t for n in candidates for t in have[n] if TrialCounts.of(tables[n]).counts_events}
+    best = next((n for n in candidates if set(trials) <= have[n] and not events), None)
+    if best is None:
+        found = set().union(*have.values()) if have else set()
+        missing = []
+        if gaps := [t for t in trials if t not in found]:
+            missing.append("per-arm counts not in the sheet for " + ", ".join(gaps))
+        if counted := [t for t in trials if t in events]:
+            missing.append("counts of events, not participants, for " + ", ".join(counted))
+        return {"missing": "; ".join(missing)}
+    arms = included_arms(tables[best])
+    arms = arms[arms["trial"].isin(trials)]
+    effects = trial_effects(two_by_two(arms[["trial", "role", "events", "total"]]), "RR")
+    dl = pool(effects["yi"], effects["vi"], "DL")
+    return {
+        "analysis": best,
+        "n_trials": int(arms["trial"].nunique()),
+        "n_participants": int(arms["total"].sum()),
+        "dl_rr": float(np.exp(dl["estimate"])),
+        "dl_rr_lower": float(np.exp(dl["lower"])),
+        "dl_rr_upper": float(np.exp(dl["upper"])),
+        "missing": "",
+    }
 
 
 def published_comparison(
     published: pd.DataFrame,
     tables: Mapping[str, pd.DataFrame],
     analyses: Mapping[str, Analysis],
+    audit: pd.DataFrame,
+    comparison: Comparison,
 ) -> pd.DataFrame:
-    """Reproduce each published pooled risk ratio on the same trial set, where counts allow.
-
-    ``tables`` maps analysis names to analysis tables (main evidence set); a published row
-    is matched to the first analysis of the same outcome whose included trials cover its list.
-    """
+    """Each published pooled risk ratio reproduced by DerSimonian-Laird on its trial set, as
+    listed or derived from its participant total (module docstring)."""
+    totals = randomised_totals(audit, comparison)
     rows = []
     pooled = published[(published["scope"] == "pooled") & (published["statistic"] == "risk ratio")]
     for record in pooled.to_dict("records"):
         listed = [t for t in str(record["trials"] or "").split(";") if t and t != "nan"]
+        trials, trial_set = listed, "as published"
+        if not listed:
+            trials, trial_set = derive_trials(record["n_studies"], record["n_participants"], totals)
         row = {
             "source": record["source"],
             "outcome": record["outcome"],
             "statistic": record["statistic"],
-            "trials": ";".join(listed),
+            "trials": ";".join(trials),
+            "trial_set": trial_set,
             "published_estimate": record["estimate"],
             "published_lower": record["lower"],
             "published_upper": record["upper"],
             "published_n_studies": record["n_studies"],
             "published_n_participants": record["n_participants"],
         }
-        candidates = [
-            name for name, spec in analyses.items() if spec.outcome.name == record["outcome"]
-        ]
-        best, missing = None, listed
-        for name in candidates:
-            arms = included_arms(tables[name])
-            have = set(arms["trial"])
-            gaps = [t for t in listed if t not in have]
-            if listed and not gaps:
-                best, missing = name, []
-                break
-            if len(gaps) < len(missing):
-                missing = gaps
-        if not listed:
-            missing = []
-        if best is not None:
-            arms = included_arms(tables[best])
-            arms = arms[arms["trial"].isin(listed)]
-            result = classical_meta_analysis(arms[["trial", "role", "events", "total"]])
-            pooled_rows = result.pooled.set_index(["method", "measure"])
-            dl = (
-                pooled_rows.loc[("DL random", "RR")]
-                if ("DL random", "RR") in pooled_rows.index
-                else None
-            )
-            mh = (
-                pooled_rows.loc[("MH fixed", "RR")]
-                if ("MH fixed", "RR") in pooled_rows.index
-                else None
-            )
-            row |= {
-                "analysis": best,
-                "n_trials": int(arms["trial"].nunique()),
-                "n_participants": int(arms["total"].sum()),
-                "mh_rr": None if mh is None else mh["estimate"],
-                "dl_rr": None if dl is None else dl["estimate"],
-                "dl_rr_lower": None if dl is None else dl["lower"],
-                "dl_rr_upper": None if dl is None else dl["upper"],
-                "dl_i2": float(result.heterogeneity["I2"].iloc[0])
-                if "I2" in result.heterogeneity
-                else None,
-            }
-        row["explanation"] = _explain(row, missing if best is None else [])
+        if trials:
+            row |= _reproduce(trials, record["outcome"], tables, analyses)
+        else:
+            row["missing"] = "the trial set"
+        ours = row.get("dl_rr", np.nan)
+        row["point"] = _agreement(ours, record["estimate"])
+        row["interval"] = (
+            _interval(row["dl_rr_lower"], row["dl_rr_upper"], record["lower"], record["upper"])
+            if not np.isnan(ours)
+            else "not compared"
+        )
         rows.append(row)
-    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+    return pd.DataFrame(rows).reindex(columns=COMPARISON_COLUMNS)

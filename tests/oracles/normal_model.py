@@ -1,4 +1,5 @@
-"""The normal-normal random-effects model in PyMC, the sampled twin of :mod:`oracles.exact`.
+"""The normal-normal random-effects model in PyMC, the sampled twin of
+:mod:`hatmeta.bayes.normal_normal`.
 
 Built from the same pieces as the binomial model (:mod:`hatmeta.bayes.model`), so a test that
 samples it and compares with the exact quadrature posterior checks those pieces.
@@ -33,8 +34,9 @@ def build_normal_normal_model(n_studies: int, coords: Sequence[str] | None = Non
                   sampling variance se_i^2 (masked slots: fully non-centred)
         y_i     ~ Normal(mask_i * delta_i, se_i)
 
-    This is the model for which :mod:`oracles.exact` computes the posterior by quadrature; the
-    sampled fit is checked against it, which checks the library's partial centring too.
+    This is the model for which :mod:`hatmeta.bayes.normal_normal` computes the posterior by
+    quadrature; the sampled fit is checked against it, which checks the library's partial
+    centring too.
 
     Parameters
     ----------

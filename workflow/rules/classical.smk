@@ -1,5 +1,6 @@
 rule classical:
-    """Mantel-Haenszel, inverse-variance and DerSimonian-Laird for every analysis."""
+    """Mantel-Haenszel, inverse-variance, DerSimonian-Laird and REML (with HKSJ and prediction
+    intervals) for every analysis."""
     input:
         tables=analysis_tables(),
     output:
@@ -19,6 +20,7 @@ rule published_comparison:
     input:
         tables=analysis_tables(evidence=[MAIN_EVIDENCE]),
         published=SETTINGS.data.published_effects or [],
+        audit=layout.AUDIT,
     output:
         report(
             layout.PUBLISHED_COMPARISON,
@@ -28,6 +30,7 @@ rule published_comparison:
         ),
     params:
         analyses=SETTINGS.analyses,
+        comparison=SETTINGS.comparison,
     resources:
         mem_mb=1000,
         runtime=10,

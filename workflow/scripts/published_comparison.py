@@ -16,7 +16,15 @@ with logged(snakemake.log[0], "published_comparison") as log:
         ).items()
     }
     published = pd.read_csv(snakemake.input.published, keep_default_na=False, na_values=[""])
-    comparison = published_comparison(published, tables, snakemake.params.analyses)
+    comparison = published_comparison(
+        published,
+        tables,
+        snakemake.params.analyses,
+        pd.read_csv(snakemake.input.audit),
+        snakemake.params.comparison,
+    )
     write_csv(comparison, snakemake.output[0])
     for row in comparison.itertuples(index=False):
-        log.info("%s %s: %s", row.source, row.outcome, row.explanation)
+        log.info(
+            "%s %s (%s): %s; %s", row.source, row.outcome, row.trial_set, row.point, row.interval
+        )

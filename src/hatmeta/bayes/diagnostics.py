@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from hatmeta.config import Gate
 
 #: Every quantity the report shows; each must meet the thresholds.
-DIAGNOSTIC_VARS = ("d", "tau", "delta", "delta_new", "mu", "RR", "RD")
+DIAGNOSTIC_VARS = ("d", "tau", "delta", "delta_new", "mu")
 
 
 def compute_diagnostics(

@@ -138,14 +138,15 @@ class FitData:
         n_pad = self.n_slots - len(self.trials)
         return [*self.trials, *(f"{_PAD_PREFIX}{i}" for i in range(n_pad))]
 
-    def without(self, trial: str) -> FitData:
-        """Return a copy with ``trial`` masked and its counts zeroed (exact leave-one-out)."""
-        if trial not in self.trials:
-            raise KeyError(f"unknown trial {trial!r}")
-        i = self.trials.index(trial)
+    def without(self, *trials: str) -> FitData:
+        """Return a copy with ``trials`` masked and their counts zeroed (exact refits)."""
+        unknown = [t for t in trials if t not in self.trials]
+        if unknown:
+            raise KeyError(f"unknown trial {unknown[0]!r}")
         arrays = {name: getattr(self, name).copy() for name in (*ARM_DATA_NAMES, "mask")}
-        for values in arrays.values():
-            values[i] = 0
+        for trial in trials:
+            for values in arrays.values():
+                values[self.trials.index(trial)] = 0
         return replace(self, **arrays)
 
     def with_counts(self, trial: str, y_treatment: int, y_control: int) -> FitData:

@@ -169,10 +169,10 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
     The likelihood is the exact binomial with no continuity correction, so zero-event arms need
     no special handling.
 
-    Deterministics ``p_control`` and ``p_treatment`` are the control and treated risks
-    standardised to the included trials: for each draw, the mean over slots with ``mask = 1`` of
-    ``invlogit(mu_i)`` and ``invlogit(mu_i + d)``. They carry ``mask`` into the graph, which also
-    makes it a swappable input of the compiled model.
+    Risk ratios and risk differences are not model quantities: they are the pooled odds ratio at
+    a stated baseline risk (:mod:`hatmeta.evidence_rules`). ``mask`` does not enter the graph
+    (masked slots contribute nothing through ``y = n = 0``); it travels with the data so that
+    summaries know which slots are trials.
 
     Parameters
     ----------
@@ -201,8 +201,7 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
     branch does not enter the likelihood and just samples its own prior.
 
     Masked slots must have ``y = n = 0`` in both arms; their binomial log-likelihood is then
-    exactly zero. A fully masked model (``mask`` all zero) leaves ``p_control`` undefined, so at
-    least one trial must be included when sampling.
+    exactly zero. At least one trial must be included when sampling.
     """
     check_size(n_trials, "n_trials")
     labels = list(coords) if coords is not None else placeholder_labels(n_trials)
@@ -212,9 +211,9 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
         counts = pm.Data("counts", np.zeros((len(ARM_DATA_NAMES), n_trials), dtype="int64"))
         arms = {name: counts[i] for i, name in enumerate(ARM_DATA_NAMES)}
         trial_data = pm.Data("trial_data", np.ones((len(SLOT_DATA_NAMES), n_trials)))
-        mask, variance = trial_data[0], trial_data[1]
+        variance = trial_data[1]
         priors = scalar_data(SCALAR_DATA_NAMES)
-        d, _, delta = effects(priors, variance)
+        _, _, delta = effects(priors, variance)
         # Symmetric arm parameterisation: the latent is the mean log-odds of the two arms, so a
         # large trial pins (m_i, delta_i) along near-orthogonal directions instead of the
         # long ridge mu_i + delta_i = const that the control-arm parameterisation creates.
@@ -234,7 +233,4 @@ def build_model(n_trials: int, coords: Sequence[str] | None = None) -> pm.Model:
             observed=arms["y_treatment"],
             dims=TRIAL_DIM,
         )
-        n_included = pt.sum(mask)
-        pm.Deterministic("p_control", pt.sum(mask * pm.math.invlogit(mu)) / n_included)
-        pm.Deterministic("p_treatment", pt.sum(mask * pm.math.invlogit(mu + d)) / n_included)
     return model

@@ -20,11 +20,14 @@ import pandas as pd
 import xarray as xr
 
 from hatmeta import priors
+from hatmeta.bayes import refits
 from hatmeta.bayes.diagnostics import enforce, thresholds
 from hatmeta.bayes.fitdata import FitData
+from hatmeta.bayes.normal_normal import cross_check
 from hatmeta.bayes.sampling import Fit, ModelRunner
-from hatmeta.bayes.summaries import pooled_summary, summarise
+from hatmeta.bayes.summaries import log_odds_ratios, summarise
 from hatmeta.data.tables import included_arms, trial_rows
+from hatmeta.evidence_rules import TrialCounts, baseline, record
 from hatmeta.io import save_posterior, write_csv, write_json, write_with
 
 if TYPE_CHECKING:
@@ -34,21 +37,25 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hatmeta.bayes")
 
-LOO_COLUMNS = (
-    "left_out",
-    "n_included",
-    "OR_median",
-    "OR_lower",
-    "OR_upper",
-    "tau_median",
-    "P(OR>1)",
-    "failures",
+#: The arm columns, in the order :func:`log_odds_ratios` takes them.
+ARM_ORDER = (
+    ("treatment", "events"),
+    ("treatment", "total"),
+    ("control", "events"),
+    ("control", "total"),
 )
+
+
+def arms_of(arms: pd.DataFrame, column: tuple[str, str]) -> np.ndarray:
+    """One role's counts, trials in order of first appearance."""
+    role, field_ = column
+    return arms[arms["role"] == role][field_].to_numpy(dtype=float)
 
 
 @dataclass
 class FitResult:
-    """One analysis under one prior: ``status`` is ``passed``, ``flagged`` or ``no data``."""
+    """One analysis under one prior: ``status`` is ``passed``, ``flagged``, or, without a fit,
+    ``no data`` or ``not modelled`` (:data:`NOT_FITTED`)."""
 
     status: str
     trials: pd.DataFrame
@@ -111,14 +118,22 @@ class ModelStage:
     def fit(
         self, evidence: str, analysis: Analysis, spec: PriorSpec, table: pd.DataFrame
     ) -> FitResult:
-        """Fit one analysis table: posterior, summary, diagnostics, leave-one-out."""
+        """Fit one analysis table: posterior, summary, diagnostics, refits (primary prior)."""
         where = f"{evidence}/{analysis.name}"
         trials = trial_rows(table)
         if trials.empty:
             log.info("%s: no trial with counts; nothing to fit", where)
-            return FitResult("no data", trials, where)
+            return FitResult("no data", trials, where, note=NOT_FITTED["no data"])
+        counts = TrialCounts.of(table)
+        recorded = {"evidence": record(counts, analysis)}
+        if counts.counts_events:
+            log.info("%s: counts of events, not participants; not modelled", where)
+            return FitResult(
+                "not modelled", trials, where, diagnostics=recorded, note=NOT_FITTED["not modelled"]
+            )
         prior = self.prior(spec, analysis)
-        data = FitData.from_arms(included_arms(table), self.runner.n_trials)
+        arms = included_arms(table)
+        data = FitData.from_arms(arms, self.runner.n_trials)
         key = _data_key(data, prior)
         if key in self._done:
             done = self._done[key]
@@ -126,8 +141,8 @@ class ModelStage:
             return FitResult(**{**vars(done), "trials": trials, "where": where})
         fit = self.sample(data, prior, where)
         primary = spec.name == analysis.primary_prior
-        # Leave-one-out refits run under the analysis's primary prior, the one the report shows.
-        loo = self.leave_one_out(data, prior, where) if primary else _empty_loo()
+        # Refits run under the analysis's primary prior, the one the report shows.
+        loo = self.refits(data, prior, where, arms) if primary else refits.empty()
         flagged = list(fit.failures) + [
             f"without {r.left_out}: {r.failures}" for r in loo.itertuples(index=False) if r.failures
         ]
@@ -138,15 +153,22 @@ class ModelStage:
             "thresholds": thresholds(self.model.gate),
             "n_trials": len(data.included),
             "attempts": fit.record(),
+            **recorded,
         }
         fit.tree.attrs.update(
             {"analysis": analysis.name, "evidence": evidence, "prior_label": prior.label}
         )
+        higher_is_better = analysis.outcome.higher_is_better
         summary = summarise(
             fit.tree,
-            higher_is_better=analysis.outcome.higher_is_better,
+            higher_is_better=higher_is_better,
             relevant_or=self.model.relevant_or,
+            baseline=baseline(counts, analysis)[0],
         )
+        if primary:
+            observed = log_odds_ratios(*(arms_of(arms, column) for column in ARM_ORDER))
+            checked = cross_check(*observed[:2], prior, self.model.effect_sd, higher_is_better)
+            summary = pd.concat([summary, pd.DataFrame(checked)], ignore_index=True)
         result = FitResult(
             diagnostics["status"], trials, where, fit.tree, summary, diagnostics, loo
         )
@@ -154,34 +176,30 @@ class ModelStage:
         log.info("%s under %s: %s", where, spec.name, result.status)
         return result
 
-    def leave_one_out(self, data: FitData, prior: HeterogeneityPrior, where: str) -> pd.DataFrame:
-        """Refit with each included trial masked in turn (exact refits, same compiled model).
-
-        Every refit uses the same seed so that differences between rows are not inflated by
-        independent Monte Carlo noise. Empty with fewer than two trials.
-        """
-        included = data.included
-        if len(included) < 2:
-            return _empty_loo()
-        rows = []
-        for trial in included:
-            fit = self.sample(data.without(trial), prior, f"{where} without {trial}")
-            rows.append(
-                {
-                    "left_out": trial,
-                    "n_included": len(included) - 1,
-                    **pooled_summary(fit.tree),
-                    "failures": "; ".join(fit.failures),
-                }
-            )
-        return pd.DataFrame(rows, columns=list(LOO_COLUMNS))
+    def refits(
+        self, data: FitData, prior: HeterogeneityPrior, where: str, arms: pd.DataFrame
+    ) -> pd.DataFrame:
+        """Leave-one-out and comparator-type refits (:mod:`hatmeta.bayes.refits`)."""
+        controls = self.model.comparator_controls
+        other = arms.loc[(arms["role"] == "control") & arms["arm"].isin(controls), "trial"]
+        return refits.refits(
+            lambda subset, label: self.sample(subset, prior, label),
+            data,
+            where,
+            tuple(other),
+            " or ".join(controls),
+        )
 
 
-def _empty_loo() -> pd.DataFrame:
-    return pd.DataFrame(columns=list(LOO_COLUMNS))
-
-
-NO_DATA_NOTE = "no trial in this analysis has counts for both arms"
+#: Why an analysis without a fit has none.
+NOT_FITTED = {
+    "no data": "no trial in this analysis has counts for both arms",
+    "not modelled": (
+        "the counts are of events, not of participants (a participant may have several), so "
+        "neither the binomial model nor the classical 2 x 2 methods apply; the sheet has no "
+        "person-time for a rate model"
+    ),
+}
 
 
 def write_fit(result: FitResult, files: FitFiles, written: dict[int, str] | None = None) -> None:
@@ -191,13 +209,13 @@ def write_fit(result: FitResult, files: FitFiles, written: dict[int, str] | None
     another evidence set copies that file instead of encoding it again.
     """
     write_csv(result.trials, files.trials)
-    if result.status == "no data":
-        write_csv(pd.DataFrame([{"quantity": "status", "note": NO_DATA_NOTE}]), files.summary)
-        write_json(
-            {"status": "no data", "failures": [], "note": NO_DATA_NOTE}, files.diagnostics, digits=6
-        )
-        write_csv(pd.DataFrame(columns=["left_out"]), files.loo)
-        empty = xr.DataTree(dataset=xr.Dataset(attrs={"status": "no data", "note": NO_DATA_NOTE}))
+    if result.status in NOT_FITTED:
+        status, note = result.status, result.note
+        write_csv(pd.DataFrame([{"quantity": "status", "note": note}]), files.summary)
+        diagnostics = {"status": status, "failures": [], "note": note, **result.diagnostics}
+        write_json(diagnostics, files.diagnostics, digits=6)
+        write_csv(refits.empty(), files.loo)
+        empty = xr.DataTree(dataset=xr.Dataset(attrs={"status": status, "note": note}))
         save_posterior(empty, files.posterior)
         return
     write_csv(result.summary, files.summary)

@@ -6,7 +6,7 @@ posterior means of indicators.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,9 @@ from scipy.stats import norm
 
 from hatmeta.bayes.model import TRIAL_DIM
 from hatmeta.intervals import CI_PROB, interval
+
+if TYPE_CHECKING:
+    from hatmeta.evidence_rules import Baseline
 
 
 def _included_trials(tree: xr.DataTree) -> list[str]:
@@ -27,20 +30,31 @@ def _included_trials(tree: xr.DataTree) -> list[str]:
 
 
 def reported_draws(tree: xr.DataTree) -> xr.Dataset:
-    """The draws of every reported quantity, restricted to included trials.
-
-    ``d``, ``tau``, ``delta`` and ``mu`` (included trials only), ``delta_new``, ``p_control``,
-    ``p_treatment``, and the derived ``RR = p_treatment / p_control`` and
-    ``RD = p_treatment - p_control``. ``p_control`` and ``p_treatment`` are computed in the
-    model for each draw as the mean over *included* trials of ``invlogit(mu_i)`` and
-    ``invlogit(mu_i + d)``: RR and RD are standardised to the included trials' baseline risks.
-    """
+    """The draws of every reported quantity: ``d``, ``tau``, ``delta_new``, and ``delta`` and
+    ``mu`` of the included trials."""
     post = tree["posterior"].to_dataset()
-    names = ["d", "tau", "delta", "delta_new", "mu", "p_control", "p_treatment"]
-    draws = post[names].sel({TRIAL_DIM: _included_trials(tree)})
-    draws["RR"] = draws["p_treatment"] / draws["p_control"]
-    draws["RD"] = draws["p_treatment"] - draws["p_control"]
-    return draws
+    return post[["d", "tau", "delta", "delta_new", "mu"]].sel({TRIAL_DIM: _included_trials(tree)})
+
+
+def at_baseline(log_odds_ratio, risk: float):
+    """Risk ratio and risk difference of an odds ratio applied to the baseline ``risk``."""
+    odds_ratio = np.exp(log_odds_ratio)
+    treated = risk * odds_ratio / (1 - risk + risk * odds_ratio)
+    return treated / risk, treated - risk
+
+
+def log_odds_ratios(
+    y_treatment: np.ndarray, n_treatment: np.ndarray, y_control: np.ndarray, n_control: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each trial's observed log odds ratio, its (Woolf) variance, and whether 0.5 was added to
+    its cells (tables with a zero cell; the model never uses this correction)."""
+    cells = np.stack(
+        [y_treatment, n_treatment - y_treatment, y_control, n_control - y_control], axis=1
+    ).astype(float)
+    corrected = (cells == 0).any(axis=1)
+    cells[corrected] += 0.5
+    log_or = np.log(cells[:, 0] * cells[:, 3] / (cells[:, 1] * cells[:, 2]))
+    return log_or, (1.0 / cells).sum(axis=1), corrected
 
 
 def observed_odds_ratios(
@@ -60,13 +74,8 @@ def observed_odds_ratios(
     pandas.DataFrame
         Columns ``OR``, ``lower``, ``upper``, ``corrected`` (bool), one row per trial.
     """
-    cells = np.stack(
-        [y_treatment, n_treatment - y_treatment, y_control, n_control - y_control], axis=1
-    ).astype(float)
-    corrected = (cells == 0).any(axis=1)
-    cells[corrected] += 0.5
-    log_or = np.log(cells[:, 0] * cells[:, 3] / (cells[:, 1] * cells[:, 2]))
-    se = np.sqrt((1.0 / cells).sum(axis=1))
+    log_or, variance, corrected = log_odds_ratios(y_treatment, n_treatment, y_control, n_control)
+    se = np.sqrt(variance)
     z = float(norm.ppf(0.5 + ci_prob / 2.0))
     return pd.DataFrame(
         {
@@ -111,6 +120,7 @@ def summarise(
     *,
     higher_is_better: bool,
     relevant_or: float,
+    baseline: Baseline | None = None,
     ci_prob: float = CI_PROB,
 ) -> pd.DataFrame:
     """Tidy posterior summary of one fit.
@@ -124,6 +134,9 @@ def summarise(
     relevant_or : float
         Clinically relevant odds ratio threshold ``t >= 1``, applied on the benefit side:
         ``OR > t`` if ``higher_is_better`` else ``OR < 1 / t``.
+    baseline : Baseline, optional
+        The control risk at which the pooled odds ratio gives ``RR`` and ``RD``
+        (:mod:`hatmeta.evidence_rules`); without one there are no ``RR`` and ``RD`` rows.
     ci_prob : float, default 0.95
         Probability of the equal-tailed intervals.
 
@@ -132,9 +145,8 @@ def summarise(
     pandas.DataFrame
         Columns ``quantity``, ``median``, ``lower``, ``upper``, ``mean``, ``scale``, ``note``.
         Quantities: ``OR`` (pooled, ``exp(d)``), ``log_OR``, ``OR_predictive`` (new trial,
-        ``exp(delta_new)``), ``tau``, ``RR`` and ``RD`` (through the baselines, standardised to
-        the included trials, see :func:`reported_draws`), ``p_control``, ``p_treatment``,
-        ``P(OR>1)``, ``P(benefit)``, ``P(clinically relevant benefit)`` (probabilities in
+        ``exp(delta_new)``), ``tau``, ``baseline_risk``, ``RR`` and ``RD`` (at the baseline, when
+        given), ``P(OR>1)``, ``P(benefit)``, ``P(clinically relevant benefit)`` (probabilities in
         ``mean``), then per included trial ``OR_shrunken[trial]`` (``exp(delta_i)``) and
         ``OR_observed[trial]`` (raw OR with Wald interval; see ``note`` for zero-cell
         display corrections).
@@ -151,10 +163,24 @@ def summarise(
         _interval_row("log_OR", draws["d"], "log ratio", ci_prob),
         _interval_row("OR_predictive", np.exp(draws["delta_new"]), "ratio", ci_prob, "new trial"),
         _interval_row("tau", draws["tau"], "sd of log OR", ci_prob),
-        _interval_row("RR", draws["RR"], "ratio", ci_prob, "standardised to included trials"),
-        _interval_row("RD", draws["RD"], "difference", ci_prob, "standardised to included trials"),
-        _interval_row("p_control", draws["p_control"], "risk", ci_prob, "mean over included"),
-        _interval_row("p_treatment", draws["p_treatment"], "risk", ci_prob, "mean over included"),
+    ]
+    if baseline is not None:
+        risk_ratio, risk_difference = at_baseline(draws["d"], baseline.risk)
+        note = f"at a baseline risk of {baseline.risk:.3g} ({baseline.source})"
+        rows += [
+            {
+                "quantity": "baseline_risk",
+                "median": baseline.risk,
+                "lower": np.nan,
+                "upper": np.nan,
+                "mean": baseline.risk,
+                "scale": "risk",
+                "note": baseline.source,
+            },
+            _interval_row("RR", risk_ratio, "ratio", ci_prob, note),
+            _interval_row("RD", risk_difference, "difference", ci_prob, note),
+        ]
+    rows += [
         _probability_row("P(OR>1)", odds_ratio > 1, "OR > 1"),
         _probability_row("P(benefit)", benefit, "OR > 1" if higher_is_better else "OR < 1"),
         _probability_row("P(clinically relevant benefit)", relevant, side),

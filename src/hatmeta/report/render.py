@@ -22,7 +22,7 @@ import pandas as pd
 from hatmeta.io import write_text
 from hatmeta.report.format import fmt_number, fmt_prob, fmt_ratio
 from hatmeta.report.methods import methods
-from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
+from hatmeta.report.results import NOT_SHOWN, ReportInputs, read_fit, summary_of_findings
 from hatmeta.report.sections import (
     analysis_sections,
     audit_rows,
@@ -79,6 +79,8 @@ def build_context(
         "control": control,
         "sof": sof_rows(sof, evidence_sets),
         "sof_frame": sof,
+        "not_shown": NOT_SHOWN,
+        "sparse": settings.sparse_data,
         "plain_language": plain_language(sof, main, treatment, control),
         "methods": methods(settings),
         "analyses": analysis_sections(settings, inputs, fits),

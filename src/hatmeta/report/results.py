@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta import layout
+from hatmeta.evidence_rules import TrialCounts, sufficiency
 
 if TYPE_CHECKING:
-    from hatmeta.config import Analysis, Settings
+    from hatmeta.config import Analysis, Settings, SparseData
 
 
 @dataclass(frozen=True)
@@ -94,11 +95,31 @@ def _value(summary: pd.DataFrame | None, quantity: str, column: str = "median") 
     return float(summary.at[quantity, column])
 
 
-def fit_row(fit: FitTables) -> dict[str, Any]:
-    """The headline numbers of one fit, as floats (NaN when absent)."""
+#: Verdicts under which no pooled numbers are shown.
+NOT_SHOWN = ("no data", "not run", "not modelled", "insufficient evidence")
+
+
+def verdict(fit: FitTables, rules: SparseData) -> tuple[str, str]:
+    """What the report says of a fit: its status, or ``insufficient evidence``
+    (:mod:`hatmeta.evidence_rules`), and why."""
+    counts = fit.diagnostics.get("evidence")
+    if fit.status in NOT_SHOWN or counts is None:
+        return fit.status, fit.diagnostics.get("note", "")
+    short = sufficiency(TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), rules)
+    return ("insufficient evidence", short) if short else (fit.status, "")
+
+
+def fit_row(fit: FitTables, rules: SparseData) -> dict[str, Any]:
+    """The headline numbers of one fit, as floats (NaN when absent or not shown)."""
     summary, trials = fit.summary, fit.trials
+    status, reason = verdict(fit, rules)
+    counts = fit.diagnostics.get("evidence", {})
     row: dict[str, Any] = {
-        "status": fit.status,
+        "status": status,
+        "reason": reason,
+        "events": counts.get("events"),
+        "baseline_source": counts.get("baseline_source", ""),
+        "no_absolute_measures": counts.get("no_absolute_measures", ""),
         "n_trials": len(trials),
         "n_participants": int(trials["total_treatment"].sum() + trials["total_control"].sum())
         if len(trials)
@@ -115,8 +136,13 @@ def fit_row(fit: FitTables) -> dict[str, Any]:
             row[f"{key}_{column}"] = _value(summary, quantity, column)
     row["p_benefit"] = _value(summary, "P(benefit)", "mean")
     row["p_relevant"] = _value(summary, "P(clinically relevant benefit)", "mean")
-    row["p_control"] = _value(summary, "p_control")
-    row["p_treatment"] = _value(summary, "p_treatment")
+    row["baseline_risk"] = _value(summary, "baseline_risk")
+    for column in ("median", "lower", "upper"):
+        row[f"nn_{column}"] = _value(summary, "OR_normal_normal", column)
+    row["nn_p_benefit"] = _value(summary, "P(benefit)_normal_normal", "mean")
+    if status in NOT_SHOWN:
+        # Counts only: no probabilities (and no estimates) for what the evidence cannot carry.
+        row |= {key: float("nan") for key, value in row.items() if isinstance(value, float)}
     return row
 
 
@@ -151,7 +177,7 @@ def summary_of_findings(
                     "higher_is_better": bool(analysis.outcome.higher_is_better),
                     "evidence": evidence,
                     "prior": prior,
-                    **fit_row(fits[(evidence, name, prior)]),
+                    **fit_row(fits[(evidence, name, prior)], settings.sparse_data),
                 }
             )
     return pd.DataFrame(rows)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from hatmeta.classical import RATIOS
 from hatmeta.figures import prior_labels
 from hatmeta.report.format import (
     DASH,
@@ -19,7 +20,7 @@ from hatmeta.report.format import (
     records,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.results import FitTables, fit_row
+from hatmeta.report.results import NOT_SHOWN, FitTables, fit_row
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -29,11 +30,22 @@ Fits = Mapping[tuple[str, str, str], FitTables]
 
 
 def formatted_result(row: Mapping[str, Any]) -> dict[str, str]:
-    """Display strings of the headline numbers of a fit row."""
-    if row["status"] == "no data":
-        return {"status": "no data", "n_trials": "0", "n_participants": "0"}
-    return {
+    """Display strings of the headline numbers of a fit row (counts only, with the reason, for
+    a fit whose numbers are not shown)."""
+    counts = {
         "status": row["status"],
+        "reason": row.get("reason") or "",
+        "n_trials": str(row["n_trials"]),
+        "n_participants": str(row["n_participants"]),
+        "events": fmt_number(row.get("events")),
+    }
+    if row["status"] in NOT_SHOWN:
+        return counts
+    return counts | {
+        "no_absolute": row.get("no_absolute_measures") or "",
+        "baseline": f"{fmt_prob(row.get('baseline_risk'))} ({row.get('baseline_source') or ''})",
+        "nn": f"{fmt_ratio(row['nn_median'])} ({fmt_interval(row['nn_lower'], row['nn_upper'])})",
+        "nn_p_benefit": fmt_prob(row["nn_p_benefit"]),
         "n_trials": str(row["n_trials"]),
         "n_participants": str(row["n_participants"]),
         "or": fmt_ratio(row["or_median"]),
@@ -68,32 +80,39 @@ def sof_rows(sof: pd.DataFrame, evidence_sets: Sequence[str]) -> list[dict[str, 
     return rows
 
 
-def classical_rows(frame: pd.DataFrame) -> dict[str, Any]:
-    """The pooled and heterogeneity rows of a classical table, formatted."""
+def classical_rows(frame: pd.DataFrame, absolute: bool) -> list[dict[str, Any]]:
+    """The pooled classical rows, formatted: OR always; RR and RD only when ``absolute`` (the
+    trials share one outcome definition, :mod:`hatmeta.evidence_rules`)."""
     if frame.empty:
-        return {"pooled": [], "heterogeneity": None}
-    pooled = [
-        {
-            "method": r["method"],
-            "measure": r["measure"],
-            "estimate": fmt_ratio(r["estimate"]),
-            "interval": fmt_interval(r["lower"], r["upper"]) if not missing(r["lower"]) else DASH,
-            "n_trials": fmt_number(r["n_trials"]),
-        }
-        for r in records(frame[frame["section"] == "pooled"])
-    ]
-    het = frame[frame["section"] == "heterogeneity"]
-    heterogeneity = None
-    if not het.empty:
-        h = het.iloc[0]
-        heterogeneity = {
-            "Q": fmt_number(h["Q"]),
-            "df": fmt_number(h["df"]),
-            "p_Q": fmt_number(h["p_Q"], 2),
-            "I2": fmt_prob(h["I2"]),
-            "tau2": fmt_number(h["tau2"]),
-        }
-    return {"pooled": pooled, "heterogeneity": heterogeneity}
+        return []
+    pooled = frame[frame["section"] == "pooled"]
+    if not absolute:
+        pooled = pooled[pooled["measure"] == "OR"]
+    rows = []
+    for r in records(pooled):
+        fmt = fmt_ratio if r["measure"] in RATIOS else fmt_rd
+
+        def interval(lower, upper, fmt=fmt):
+            return DASH if missing(lower) else fmt_interval(lower, upper, fmt)
+
+        q = DASH
+        if not missing(r.get("Q")):
+            q = f"{fmt_number(r['Q'], 3)} ({fmt_number(r['df'])} df, p {fmt_number(r['p_Q'], 2)})"
+        rows.append(
+            {
+                "method": r["method"],
+                "measure": r["measure"] + (" (% points)" if r["measure"] == "RD" else ""),
+                "estimate": fmt(r["estimate"]),
+                "interval": interval(r["lower"], r["upper"]),
+                "hksj": interval(r.get("hksj_lower"), r.get("hksj_upper")),
+                "prediction": interval(r.get("pi_lower"), r.get("pi_upper")),
+                "tau2": fmt_number(r.get("tau2"), 2),
+                "i2": fmt_prob(r.get("I2")),
+                "q": q,
+                "n_trials": fmt_number(r["n_trials"]),
+            }
+        )
+    return rows
 
 
 def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
@@ -103,7 +122,9 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
             continue
         rows.append(
             {
-                "left_out": r["left_out"],
+                "left_out": r["left_out"].replace(";", ", "),
+                "kind": r.get("kind") or "",
+                "conflict_p": fmt_number(r.get("conflict_p"), 2),
                 "n_included": fmt_number(r.get("n_included")),
                 "or": fmt_ratio(r["OR_median"]),
                 "interval": fmt_interval(r["OR_lower"], r["OR_upper"]),
@@ -115,59 +136,85 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def same_as(name: str, settings: Settings, fits: Fits, evidence: str) -> str:
+    """The earlier analysis of the same outcome that pools exactly the same trials and counts
+    as ``name`` does ('' if none): an analysis that adds nothing says so."""
+    analysis = settings.analyses[name]
+    mine = fits[(evidence, name, analysis.primary_prior)].trials
+    for other, spec in settings.analyses.items():
+        if other == name:
+            return ""
+        theirs = fits[(evidence, other, spec.primary_prior)].trials
+        if spec.outcome == analysis.outcome and len(mine) and mine.equals(theirs):
+            return other
+    return ""
+
+
 def analysis_sections(settings: Settings, inputs: ReportInputs, fits: Fits) -> list[dict[str, Any]]:
-    """Per analysis (main evidence set): figures, leave-one-out, classical, evidence sets."""
+    """Per analysis (main evidence set): figures, refits, classical, evidence sets; an analysis
+    that pools the same trials as an earlier one gets a notice instead."""
     main = settings.evidence.main
     sections = []
     for name, analysis in settings.analyses.items():
         prior = analysis.primary_prior
         fit = fits[(main, name, prior)]
+        row = fit_row(fit, settings.sparse_data)
         labels = prior_labels(analysis, settings.priors, settings.model.turner_comparison)
-        sections.append(
-            {
-                "name": name,
-                "title": analysis.title,
-                "note": analysis.note,
-                "prior": prior,
-                "prior_label": labels[prior],
-                "status": fit.status,
+        section = {
+            "name": name,
+            "title": analysis.title,
+            "note": analysis.note,
+            "prior": prior,
+            "prior_label": labels[prior],
+            "status": row["status"],
+            "same_as": same_as(name, settings, fits, main),
+            "result": formatted_result(row),
+            "trials": records(fit.trials),
+        }
+        if not section["same_as"]:
+            classical = pd.read_csv(inputs.classical[(main, name)])
+            absolute = not row["no_absolute_measures"]
+            section |= {
                 "forest": png_data_uri(inputs.forest[name]),
                 "prior_sensitivity": png_data_uri(inputs.prior_sensitivity[name]),
                 "loo": loo_rows(fit.loo),
-                "classical": classical_rows(pd.read_csv(inputs.classical[(main, name)])),
+                "classical": classical_rows(classical, absolute),
                 "evidence_rows": [
-                    {"evidence": e, **formatted_result(fit_row(fits[(e, name, prior)]))}
+                    {
+                        "evidence": e,
+                        **formatted_result(fit_row(fits[(e, name, prior)], settings.sparse_data)),
+                    }
                     for e in settings.evidence.run
                 ],
-                "trials": records(fit.trials),
             }
-        )
+        sections.append(section)
     return sections
 
 
 def published_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """The published pooled results beside our reproduction, formatted."""
+    """The published pooled results beside our reproduction, point and interval apart."""
     rows = []
     for r in records(frame):
         rows.append(
             {
                 "source": r["source"],
                 "outcome": r["outcome"],
-                "statistic": r["statistic"],
+                "trials": (r.get("trials") or DASH).replace(";", ", "),
+                "trial_set": r["trial_set"],
                 "published": fmt_ratio(r["published_estimate"]),
-                "published_ci": fmt_interval(r["published_lower"], r["published_upper"])
-                if not missing(r["published_lower"])
-                else DASH,
+                "published_ci": DASH
+                if missing(r["published_lower"])
+                else fmt_interval(r["published_lower"], r["published_upper"]),
                 "published_n": f"{fmt_number(r['published_n_studies'])} / "
                 f"{fmt_number(r['published_n_participants'])}",
                 "analysis": r.get("analysis") or DASH,
                 "ours": fmt_ratio(r.get("dl_rr")),
-                "ours_ci": fmt_interval(r.get("dl_rr_lower"), r.get("dl_rr_upper"))
-                if not missing(r.get("dl_rr_lower"))
-                else DASH,
-                "ours_n": f"{fmt_number(r.get('n_trials'))} / "
-                f"{fmt_number(r.get('n_participants'))}",
-                "explanation": r["explanation"],
+                "ours_ci": DASH
+                if missing(r.get("dl_rr_lower"))
+                else fmt_interval(r.get("dl_rr_lower"), r.get("dl_rr_upper")),
+                "point": r["point"],
+                "interval": r["interval"],
+                "missing": r.get("missing") or "",
             }
         )
     return rows
@@ -210,7 +257,7 @@ def rank_plots(settings: Settings, inputs: ReportInputs, fits: Fits) -> list[dic
             "analysis": name,
             "prior": analysis.primary_prior,
             "uri": None
-            if fits[(main, name, analysis.primary_prior)].status == "no data"
+            if fits[(main, name, analysis.primary_prior)].status in ("no data", "not modelled")
             else png_data_uri(inputs.rank[name]),
         }
         for name, analysis in settings.analyses.items()

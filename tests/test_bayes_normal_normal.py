@@ -5,11 +5,11 @@ from __future__ import annotations
 import arviz_stats as azs
 import numpy as np
 import pytest
-from oracles.exact import exact_posterior, tau_prior_distribution
 from oracles.normal_model import NORMAL_SCALAR_DATA_NAMES, build_normal_normal_model
 from scipy import integrate, stats
 from statsmodels.stats.meta_analysis import effectsize_2proportions
 
+from hatmeta.bayes.normal_normal import exact_posterior, tau_prior_distribution
 from hatmeta.priors import half_normal, log_normal_tau2
 
 # Retention, treatment then control: DE2007, CA2009, EN2010, ES2006.
@@ -31,7 +31,7 @@ def log_rr() -> tuple[np.ndarray, np.ndarray]:
 def brute_force(y, se, prior, effect_sd):
     """Posterior means by dense 2-d Simpson integration of the un-marginalised density.
 
-    Independent of :mod:`oracles.exact`: no marginal likelihood algebra, just
+    Independent of :mod:`hatmeta.bayes.normal_normal`: no marginal likelihood algebra, just
     prod_i N(y_i | d, se_i^2 + tau^2) * p(d) * p(tau) on a (d, log tau) grid.
     """
     dist = tau_prior_distribution(prior)

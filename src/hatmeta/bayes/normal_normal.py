@@ -17,8 +17,11 @@ quadrature over ``tau`` (Röver 2020, bayesmeta):
 * ``p(d | y)`` is the mixture of these normals weighted by the quadrature weights of
   ``p(tau | y)``.
 
-Quantiles are found by numerically inverting the CDFs. This module is the yardstick for the
-sampled normal-normal model in :func:`oracles.normal_model.build_normal_normal_model`.
+Quantiles are found by numerically inverting the CDFs. The tests check this module against
+brute-force integration and against the sampled normal-normal model
+(``tests/oracles/normal_model.py``); every analysis shows it beside its binomial fit
+(:func:`cross_check`), so that a reviewer sees what the normal approximation of each trial's
+likelihood would have given.
 """
 
 from __future__ import annotations
@@ -255,3 +258,43 @@ def exact_posterior(
         d_mean_given_tau=d_mean,
         d_sd_given_tau=d_sd,
     )
+
+
+def cross_check(
+    log_or: np.ndarray,
+    variance: np.ndarray,
+    prior: TauPriorSpec,
+    effect_sd: float,
+    higher_is_better: bool,
+) -> list[dict[str, object]]:
+    """The exact normal-normal posterior of one analysis beside its binomial fit: summary rows
+    ``OR_normal_normal`` (median and 95% interval) and ``P(benefit)_normal_normal``, from each
+    trial's observed log odds ratio and variance (0.5 added to zero cells) and the same priors.
+
+    Where the two disagree, the normal approximation of a trial's likelihood is poor (small or
+    zero counts): the binomial model is the one the report's results come from.
+    """
+    posterior = exact_posterior(log_or, np.sqrt(variance), prior, effect_sd)
+    lower, median, upper = (posterior.d_quantile(p) for p in DEFAULT_PROBS)
+    below = posterior.d_cdf(0.0)
+    note = "exact normal-normal posterior of the observed log ORs (cross-check)"
+    return [
+        {
+            "quantity": "OR_normal_normal",
+            "median": np.exp(median),
+            "lower": np.exp(lower),
+            "upper": np.exp(upper),
+            "mean": np.nan,
+            "scale": "ratio",
+            "note": note,
+        },
+        {
+            "quantity": "P(benefit)_normal_normal",
+            "median": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "mean": 1 - below if higher_is_better else below,
+            "scale": "probability",
+            "note": note,
+        },
+    ]
