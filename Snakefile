@@ -1,15 +1,19 @@
 # hatmeta: Bayesian evidence synthesis of randomised trials from one extraction sheet.
 # Run everything with `snakemake --cores 4`; see README.md for single targets and other reviews.
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
+
+from hatmeta.config import ConfigError, read_workflow_config
 
 min_version("9.0")
 
-
-# A review's own config (`--configfile my-review/config.yaml`) stands alone: this project's
-# config is not merged underneath it.
-if not workflow.overwrite_configfiles:
-
-    configfile: "config/config.yaml"
+# config/config.yaml, or a review's own config (`--config review=my-review/config.yaml`, or
+# Snakemake's `--configfile`), which stands alone: this project's config is not merged under it.
+# hatmeta reads the file itself so that a YAML error or a key written twice names its line.
+try:
+    CONFIG_SOURCE, CONFIG_POSITIONS = read_workflow_config(config, workflow.overwrite_configfiles)
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
 
 
 # Validates the config against config/schema.yaml (filling its defaults) and types it.

@@ -29,7 +29,7 @@ def bibliography():
 
 
 def load(path, bibliography):
-    return load_sheet(path, bibliography, OUTCOMES)
+    return load_sheet(path, bibliography, OUTCOMES, imputation_tolerance=5)
 
 
 def find(rows, **match):

@@ -32,7 +32,7 @@ DOMAIN_WORDS = re.compile(r"heroin|methadone|riott", re.IGNORECASE)
 def run_review(review: Path, *args: str, check: bool = True):
     """Run a review the way README says, from the repository root."""
     return snakemake(
-        "--configfile", str(review / "config.yaml"), "--directory", str(review), *args, check=check
+        "--directory", str(review), "--config", "review=config.yaml", *args, check=check
     )
 
 
@@ -54,6 +54,12 @@ def test_a_reviews_config_stands_alone(tmp_path):
     or RIOTT section appear in its DAG."""
     review = review_copy(OTHER_REVIEW, tmp_path / "review")
     result = run_review(review, "-n", "--quiet", "rules")
+    # Snakemake's own --configfile reads the same way.
+    via_configfile = snakemake(
+        "--configfile", str(review / "config.yaml"), "--directory", str(review), "-n", "--quiet",
+        "rules",
+    )  # fmt: skip
+    assert via_configfile.stdout == result.stdout
     output = result.stdout + result.stderr
     assert "riott" not in output and "published_comparison" not in output
     assert "fit" in output and "report" in output

@@ -4,7 +4,7 @@
 Snakemake's own ``snakemake.utils.validate(..., set_default=True)``, the same call the Snakefile
 makes, so the workflow, the notebooks and the tests see one configuration. Checks that span
 several keys (a name used in one place must be defined in another) follow in
-:func:`cross_reference_problems`.
+:func:`hatmeta.config_checks.cross_reference_problems`.
 
 The library never sees the raw nested dicts. :func:`settings` turns the validated config into
 small typed settings with accessors (an analysis carries its outcome and primary prior). They are
@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import yaml
+from hatmeta.config_checks import cross_reference_problems, located, schema_problems
+from hatmeta.yamltext import Positions, YamlFileError, read_yaml
 
 if TYPE_CHECKING:
     from hatmeta.riott.settings import RiottSettings
@@ -127,6 +128,15 @@ class SparseData(NamedTuple):
     min_events: int
 
 
+class Checks(NamedTuple):
+    """What the start-up checks of the extraction sheet refuse."""
+
+    #: ``stop`` or ``warn`` when an analysis of the main evidence set has no trial with counts.
+    analysis_without_data: str
+    #: Percentage points a percentage from multiple imputation may be from its counts.
+    imputation_tolerance: float
+
+
 class ModelSettings(NamedTuple):
     """Everything a fit depends on (a change to any of it re-runs the fits)."""
 
@@ -157,6 +167,7 @@ class Settings(NamedTuple):
     model: ModelSettings
     report: ReportSettings
     sparse_data: SparseData
+    checks: Checks
     riott: RiottSettings | None
 
     def analysis(self, name: str) -> Analysis:
@@ -167,7 +178,9 @@ class Settings(NamedTuple):
 
     @property
     def extract(self) -> ExtractSettings:
-        return ExtractSettings(self.outcomes, self.analyses, self.comparison, self.evidence)
+        return ExtractSettings(
+            self.outcomes, self.analyses, self.comparison, self.evidence, self.checks
+        )
 
 
 class ExtractSettings(NamedTuple):
@@ -177,6 +190,7 @@ class ExtractSettings(NamedTuple):
     analyses: dict[str, Analysis]
     comparison: Comparison
     evidence: Evidence
+    checks: Checks
 
 
 def _labels(comparison: Mapping[str, Any]) -> tuple[str, str]:
@@ -254,6 +268,10 @@ def settings(config: Mapping[str, Any]) -> Settings:
             model_checks_analysis=report.get("model_checks_analysis") or next(iter(analyses)),
         ),
         sparse_data=SparseData(**config["sparse_data"]),
+        checks=Checks(
+            config["checks"]["analysis_without_data"],
+            float(config["checks"]["imputation_tolerance"]),
+        ),
         riott=_riott(config),
     )
 
@@ -272,7 +290,12 @@ def _riott(config: Mapping[str, Any]) -> RiottSettings | None:
 # --------------------------------------------------------------------------------------------
 
 
-def validate(config: dict, schema_path: Path = SCHEMA_PATH, source: str = "config") -> dict:
+def validate(
+    config: dict,
+    schema_path: Path = SCHEMA_PATH,
+    source: str = "config",
+    positions: Positions | None = None,
+) -> dict:
     """Validate ``config`` in place against the schema, filling its defaults, then cross-check.
 
     Defaults are filled by ``snakemake.utils.validate``, as in the Snakefile. When the config does
@@ -289,85 +312,61 @@ def validate(config: dict, schema_path: Path = SCHEMA_PATH, source: str = "confi
     try:
         snakemake_validate(config, str(schema_path), set_default=True)
     except WorkflowError:
+        problems = located(schema_problems(config, schema_path), positions)
         raise ConfigError(
-            f"{source} does not match {schema_path}:\n" + "\n".join(schema_problems(config))
+            f"{source} does not match {schema_path}:\n" + "\n".join(problems)
         ) from None
     problems = cross_reference_problems(config)
     if problems:
+        problems = located(problems, positions)
         raise ConfigError(f"{source} has inconsistent entries:\n" + "\n".join(problems))
     return config
 
 
-def schema_problems(config: Mapping[str, Any], schema_path: Path = SCHEMA_PATH) -> list[str]:
-    """Every place where ``config`` does not match the schema, as ``key/path: message``."""
-    import jsonschema
-
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    return [
-        f"  - {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors
-    ]
-
-
-def undefined(key: str, value: str, where: str, defined) -> str:
-    return f"  - {key}: '{value}' is not defined under {where} (defined: {', '.join(defined)})"
+def read(path: str | Path) -> tuple[dict, Positions]:
+    """A config file's settings (not yet validated) and where each key is written."""
+    try:
+        config, positions = read_yaml(path, "config file")
+    except YamlFileError as err:
+        raise ConfigError(str(err)) from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return config, positions
 
 
-def cross_reference_problems(config: Mapping[str, Any]) -> list[str]:
-    """Checks that span several keys: names used in one place must be defined in another."""
-    problems = []
-    outcomes = config["outcomes"]
-    priors = config["priors"]["heterogeneity"]
-    for name, analysis in config["analyses"].items():
-        if analysis["outcome"] not in outcomes:
-            problems.append(
-                undefined(f"analyses/{name}/outcome", analysis["outcome"], "outcomes", outcomes)
+def read_workflow_config(
+    config: dict, configfiles: list, default: str = "config/config.yaml"
+) -> tuple[str, Positions]:
+    """Fill the workflow's ``config`` in place from its file; return its name and positions.
+
+    With no ``--configfile``, hatmeta reads ``config["review"]`` (``--config review=...``) or
+    ``default`` itself, strictly, and lays the other ``--config`` values over it. Snakemake
+    reads a ``--configfile`` before the workflow starts; it is read again here only to refuse a
+    key written twice.
+    """
+    from snakemake.utils import update_config
+
+    if configfiles:
+        if "review" in config:
+            raise ConfigError(
+                "give a review's config with --config review=... or --configfile, not both"
             )
-        primary = analysis.get("primary_prior")
-        if primary is not None and primary not in priors:
-            problems.append(
-                undefined(f"analyses/{name}/primary_prior", primary, "priors/heterogeneity", priors)
-            )
-    if config["priors"]["primary"] not in priors:
-        problems.append(
-            undefined("priors/primary", config["priors"]["primary"], "priors/heterogeneity", priors)
-        )
-    for name in config["evidence"]["run"]:
-        if name not in config["evidence"]["sets"]:
-            problems.append(
-                undefined("evidence/run", name, "evidence/sets", config["evidence"]["sets"])
-            )
-    controls = config["comparison"]["control_arms"]
-    for arm in config["comparison"].get("comparator_sensitivity", []):
-        if arm not in controls:
-            problems.append(
-                undefined(
-                    "comparison/comparator_sensitivity", arm, "comparison/control_arms", controls
-                )
-            )
-    checked = config.get("report", {}).get("model_checks_analysis")
-    if checked is not None and checked not in config["analyses"]:
-        problems.append(
-            undefined("report/model_checks_analysis", checked, "analyses", config["analyses"])
-        )
-    if "riott" in config:
-        from hatmeta.riott.settings import riott_problems
-
-        problems += riott_problems(config)
-    return problems
+        positions: Positions = {}
+        for path in configfiles:  # a later file's key overrides an earlier one's
+            positions.update(read(path)[1])
+        return ", ".join(map(str, configfiles)), positions
+    path = str(config.pop("review", default))
+    loaded, positions = read(path)
+    update_config(loaded, config)
+    config.clear()
+    config.update(loaded)
+    return path, positions
 
 
 def load(path: str | Path = "config/config.yaml") -> dict:
     """Read, validate and default a configuration file."""
-    path = Path(path)
-    try:
-        config = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"cannot read {path}: {err}") from err
-    if not isinstance(config, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return validate(config, source=str(path))
+    config, positions = read(path)
+    return validate(config, source=str(path), positions=positions)
 
 
 def load_settings(path: str | Path = "config/config.yaml") -> Settings:

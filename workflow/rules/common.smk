@@ -3,16 +3,25 @@ import re
 
 from snakemake.exceptions import WorkflowError
 
-from hatmeta import layout
+from snakemake.logging import logger
+
+from hatmeta import layout, preflight
 from hatmeta.config import ConfigError, settings, validate
 
-_CONFIG_SOURCE = ", ".join(map(str, workflow.overwrite_configfiles)) or "config/config.yaml"
 try:
-    validate(config, source=_CONFIG_SOURCE)
+    validate(config, source=CONFIG_SOURCE, positions=CONFIG_POSITIONS)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 SETTINGS = settings(config)
+
+# The data meet the config once, in the main process, before any job is scheduled.
+if workflow.is_main_process:
+    try:
+        for note in preflight.check(SETTINGS, CONFIG_SOURCE, CONFIG_POSITIONS):
+            logger.info(note)
+    except preflight.InputError as err:
+        raise WorkflowError(str(err)) from None
 ANALYSES = list(SETTINGS.analyses)
 EVIDENCE_SETS = list(SETTINGS.evidence.run)
 MAIN_EVIDENCE = SETTINGS.evidence.main

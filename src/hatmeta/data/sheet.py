@@ -10,12 +10,13 @@ user fixes the sheet in one pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+
+from hatmeta.data.csvtext import DECIMAL_COMMA, ExtractionError, SheetProblem, read_text_table
 
 SHEET_COLUMNS = (
     "trial",
@@ -51,66 +52,19 @@ ALL_ARMS = "ALL"
 _ROW_KEY = ("trial", "arm", "outcome", "measure", "timepoint", "source")
 
 
-@dataclass(frozen=True)
-class SheetProblem:
-    """One thing wrong with one row (or the whole file, when ``line`` is None)."""
-
-    path: str
-    line: int | None
-    key: str
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}, line {self.line}"
-        if self.key:
-            where += f" ({self.key})"
-        if self.column:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
-
-
-class ExtractionError(ValueError):
-    """The extraction sheet or bibliography failed validation; lists every problem found."""
-
-    def __init__(self, problems: Sequence[SheetProblem]):
-        self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the extraction data:\n{lines}")
-
-
-def _line(index: int) -> int:
-    """Line number in the CSV file of data row ``index`` (the header is line 1)."""
-    return int(index) + 2
+def _line(index) -> int:
+    """The physical line of a row: rows are indexed by it (:func:`read_text_table`)."""
+    return int(index)
 
 
 def _row_key(row: Mapping) -> str:
     return "/".join(str(row.get(c, "")) for c in ("trial", "arm", "outcome", "measure"))
 
 
-def _read_csv(path: Path, columns: Sequence[str], what: str) -> pd.DataFrame:
-    """Read a CSV as strings (keeping ``40.0`` distinct from ``40``) and check its header."""
-    if not path.exists():
-        raise ExtractionError([SheetProblem(str(path), None, "", None, f"{what} not found")])
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
-    missing = [c for c in columns if c not in frame.columns]
-    unknown = [c for c in frame.columns if c not in columns]
-    problems = [
-        SheetProblem(str(path), 1, "", c, "required column is missing from the header")
-        for c in missing
-    ] + [
-        SheetProblem(str(path), 1, "", c, f"unknown column (expected one of {', '.join(columns)})")
-        for c in unknown
-    ]
-    if problems:
-        raise ExtractionError(problems)
-    return frame.apply(lambda col: col.str.strip())
-
-
 def load_bibliography(path: str | Path) -> pd.DataFrame:
     """Read the bibliography; keys must be present and unique."""
     path = Path(path)
-    bib = _read_csv(path, BIBLIOGRAPHY_COLUMNS, "bibliography")
+    bib = read_text_table(path, BIBLIOGRAPHY_COLUMNS, "bibliography")
     problems = []
     for index, row in bib.iterrows():
         if not row["key"]:
@@ -164,6 +118,15 @@ def _column_schema(outcomes: Iterable[str]) -> pa.DataFrameSchema:
     )
 
 
+def _not_a_number(text: str, whole: bool) -> str:
+    """Why a cell is not a number, and how to write it."""
+    if DECIMAL_COMMA.match(text):
+        return f"'{text}' has a decimal comma: write {text.replace(',', '.')}"
+    if text.endswith("%") and text[:-1].strip():
+        return f"'{text}': write the number without the percent sign ({text[:-1].strip()})"
+    return f"'{text}' is not a " + ("whole number" if whole else "number")
+
+
 def _to_typed(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[SheetProblem]]:
     """Convert the string columns to numbers, reporting every cell that is not a number."""
     typed = raw.copy()
@@ -183,8 +146,7 @@ def _to_typed(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[SheetPr
                     _line(index),
                     _row_key(raw.loc[index]),
                     column,
-                    f"'{raw.at[index, column]}' is not a "
-                    + ("whole number" if dtype == "Int64" else "number"),
+                    _not_a_number(raw.at[index, column], dtype == "Int64"),
                 )
             )
         converted[bad] = None
@@ -226,7 +188,11 @@ def derived_count(percent_text: str, total: int) -> int:
 
 
 def _row_problems(
-    typed: pd.DataFrame, raw: pd.DataFrame, path: Path, source_keys: set[str]
+    typed: pd.DataFrame,
+    raw: pd.DataFrame,
+    path: Path,
+    source_keys: set[str],
+    imputation_tolerance: float,
 ) -> list[SheetProblem]:
     problems: list[SheetProblem] = []
 
@@ -237,7 +203,9 @@ def _row_problems(
 
     for index, row in typed.iterrows():
         events, total, status = row["events"], row["total"], row["status"]
+        # A percentage that is not a number was reported by _to_typed; checks below skip it.
         percent_text = raw.at[index, "percent_reported"]
+        has_percent = pd.notna(row["percent_reported"])
         has_events, has_total = pd.notna(events), pd.notna(total)
         if row["source"] and row["source"] not in source_keys:
             add(index, "source", f"source key '{row['source']}' is not in the bibliography")
@@ -256,9 +224,10 @@ def _row_problems(
         if not (has_events or percent_text):
             add(index, "events", f"status '{status}' but neither events nor a percentage given")
         if status == "derived":
-            if not (percent_text and has_total):
-                add(index, "status", "a 'derived' count needs the percentage and the total")
-            elif not has_events or events != derived_count(percent_text, total):
+            if not (has_percent and has_total):
+                if not (percent_text and not has_percent):  # a bad percentage is reported once
+                    add(index, "status", "a 'derived' count needs the percentage and the total")
+            elif total > 0 and (not has_events or events != derived_count(percent_text, total)):
                 expected = derived_count(percent_text, total)
                 add(
                     index,
@@ -266,14 +235,25 @@ def _row_problems(
                     f"derived count should be round({percent_text}% x {total}) = {expected}, "
                     f"got {events if has_events else 'nothing'}",
                 )
-        checkable = percent_text and has_events and has_total and row["percent_basis"] == "counts"
-        if checkable and not percent_agrees(percent_text, events, total):
+        if not (has_percent and has_events and has_total and total > 0):
+            continue  # a total of 0 is reported by the column checks
+        if row["percent_basis"] == "counts" and not percent_agrees(percent_text, events, total):
             add(
                 index,
                 "percent_reported",
                 f"{percent_text}% contradicts {events}/{total} = "
                 f"{100 * events / total:.1f}% (if the percentage came from a model, "
                 "set percent_basis to 'imputation' and explain in the note)",
+            )
+        gap = abs(row["percent_reported"] - 100 * events / total)
+        if row["percent_basis"] == "imputation" and gap > imputation_tolerance:
+            add(
+                index,
+                "percent_reported",
+                f"{percent_text}% from imputation is {gap:.1f} percentage points from its counts "
+                f"{events}/{total} = {100 * events / total:.1f}% (tolerance "
+                f"{imputation_tolerance:g}, checks/imputation_tolerance in the config): check "
+                "both figures against the source",
             )
     return problems
 
@@ -352,7 +332,10 @@ def _cross_row_problems(typed: pd.DataFrame, raw: pd.DataFrame, path: Path) -> l
 
 
 def load_sheet(
-    path: str | Path, bibliography: pd.DataFrame, outcomes: Iterable[str]
+    path: str | Path,
+    bibliography: pd.DataFrame,
+    outcomes: Iterable[str],
+    imputation_tolerance: float,
 ) -> pd.DataFrame:
     """Load and validate the extraction sheet.
 
@@ -364,6 +347,9 @@ def load_sheet(
         Output of :func:`load_bibliography`; every row's source must be one of its keys.
     outcomes
         Outcome names defined in the config; any other outcome (except ``randomised``) is an error.
+    imputation_tolerance
+        Percentage points a percentage from multiple imputation (``percent_basis`` imputation)
+        may differ from its complete-case counts before the row is refused.
 
     Returns
     -------
@@ -377,15 +363,15 @@ def load_sheet(
     """
     path = Path(path)
     outcomes = list(outcomes)
-    raw = _read_csv(path, SHEET_COLUMNS, "extraction sheet")
+    raw = read_text_table(path, SHEET_COLUMNS, "extraction sheet")
     if raw.empty:
         raise ExtractionError([SheetProblem(str(path), None, "", None, "the sheet has no rows")])
     typed, problems = _to_typed(raw, path)
     problems += _schema_problems(typed, raw, path, outcomes)
-    problems += _row_problems(typed, raw, path, set(bibliography["key"]))
+    problems += _row_problems(typed, raw, path, set(bibliography["key"]), imputation_tolerance)
     problems += _cross_row_problems(typed, raw, path)
     if problems:
         raise ExtractionError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
     typed["percent_text"] = raw["percent_reported"]
     typed.insert(0, "line", [_line(i) for i in typed.index])
-    return typed
+    return typed.reset_index(drop=True)

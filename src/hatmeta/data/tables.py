@@ -252,13 +252,15 @@ def build_tables(
     Returns
     -------
     dict
-        ``harmonised`` (every outcome figure), ``analyses`` (``{(evidence, analysis): table}``)
-        and ``audit`` (every sheet row with its use).
+        ``sheet`` (the validated sheet), ``harmonised`` (every outcome figure), ``analyses``
+        (``{(evidence, analysis): table}``) and ``audit`` (every sheet row with its use).
     """
     from hatmeta.data.sheet import load_bibliography, load_sheet
 
     bibliography = load_bibliography(bibliography_path)
-    sheet = load_sheet(sheet_path, bibliography, settings.outcomes)
+    sheet = load_sheet(
+        sheet_path, bibliography, settings.outcomes, settings.checks.imputation_tolerance
+    )
     harmonised = harmonise(sheet, settings.outcomes)
     analyses = {}
     used_in: dict[int, list[str]] = {}
@@ -270,6 +272,7 @@ def build_tables(
             for line in table.loc[table["included"], "line"]:
                 used_in.setdefault(int(line), []).append(f"{evidence}/{name}")
     return {
+        "sheet": sheet,
         "harmonised": harmonised,
         "analyses": analyses,
         "audit": audit_table(sheet, bibliography, used_in),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from hatmeta.config import undefined
+from hatmeta.config_checks import undefined
 
 
 class Scenario(NamedTuple):

@@ -1,0 +1,121 @@
+"""Bad input never crashes and never passes silently: the corpus in tests/data/bad_input.
+
+Each case edits one input of a copy of the project and runs the README's command there. The
+run must stop at start-up (non-zero exit, before any job) with a message that names the file
+and, where there is one, the physical line and column, shows no Python traceback, and leaves
+nothing under ``results/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, snakemake
+
+CASES = yaml.safe_load((ROOT / "tests" / "data" / "bad_input" / "cases.yaml").read_text())
+#: The files a case may edit, by the path the project's config gives them.
+FILES = {
+    "sheet": "data/raw/extraction.csv",
+    "bibliography": "data/raw/bibliography.csv",
+    "config": "config/config.yaml",
+    "facts": "data/raw/riott_urine_testing.yaml",
+}
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _write(rows, delimiter=",", end="") -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator=end + "\n").writerows(rows)
+    return out.getvalue()
+
+
+def _decimal_comma_locale(text: str) -> str:
+    """What a spreadsheet in a decimal-comma locale saves: ';' between fields, ',' in numbers."""
+    rows = [
+        [cell.replace(".", ",") if _is_decimal(cell) else cell for cell in r] for r in _rows(text)
+    ]
+    return _write(rows, delimiter=";")
+
+
+def _is_decimal(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return "." in cell
+
+
+#: Whole-file changes (text in, text or bytes out).
+TRANSFORMS = {
+    "semicolons": lambda text: _write(_rows(text), delimiter=";"),
+    "tabs": lambda text: _write(_rows(text), delimiter="\t"),
+    "decimal_comma_locale": _decimal_comma_locale,
+    "trailing_commas": lambda text: "".join(
+        line + ("," if i else "") + "\n" for i, line in enumerate(text.splitlines())
+    ),
+    "empty": lambda text: "",
+    "header_only": lambda text: text.splitlines(keepends=True)[0],
+    "latin1": lambda text: text.encode("latin-1"),
+    "utf16": lambda text: text.encode("utf-16"),
+    "binary": lambda text: bytes(range(256)) * 4,
+    "workbook": lambda text: b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 200,
+}
+
+
+def _apply(text: str, edit: dict) -> tuple[str | bytes, int | None]:
+    """The edited file and the physical line of the edit (None for a whole-file change)."""
+    if "transform" in edit:
+        return TRANSFORMS[edit["transform"]](text), None
+    if "replace" in edit:
+        old, new = edit["replace"]
+        assert old in text, f"the case's text is no longer in the file: {old!r}"
+        at = text.index(old)
+        return text.replace(old, new, 1), text.count("\n", 0, at) + 1
+    anchor = edit["insert_before"]
+    assert anchor in text, f"the case's anchor is no longer in the file: {anchor!r}"
+    at = text.rfind("\n", 0, text.index(anchor)) + 1
+    return text[:at] + edit["line"] + "\n" + text[at:], text.count("\n", 0, at) + 1
+
+
+def _project_copy(workdir: Path) -> Path:
+    for name in ("config", "data"):
+        shutil.copytree(ROOT / name, workdir / name)
+    return workdir
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path):
+    workdir = _project_copy(tmp_path / "project")
+    file = FILES.get(case.get("file"), "")
+    line = None
+    if file:
+        content: str | bytes = (workdir / file).read_text()
+        for edit in case["edits"]:
+            content, edited = _apply(content, edit)
+            line = edited or line
+        target = workdir / file
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    result = snakemake("--cores", "1", *case.get("args", ()), cwd=workdir, check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    for expected in case["expect"]:
+        assert expected.format(file=file, line=line) in output, (expected, line, output)
+    assert "Traceback" not in output, output
+    assert not (workdir / "results").exists() or not any((workdir / "results").rglob("*"))
+
+
+def test_the_corpus_covers_at_least_thirty_cases():
+    assert len(CASES) >= 30
+    assert len({c["id"] for c in CASES}) == len(CASES)
