@@ -59,7 +59,7 @@ def test_a_reviews_config_stands_alone(tmp_path):
         "--configfile", str(review / "config.yaml"), "--directory", str(review), "-n", "--quiet",
         "rules",
     )  # fmt: skip
-    assert via_configfile.stdout == result.stdout
+    assert job_counts(via_configfile.stdout) == job_counts(result.stdout) != {}
     output = result.stdout + result.stderr
     assert "riott" not in output and "published_comparison" not in output
     assert "fit" in output and "report" in output
