@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from hatmeta.riott.facts import TestingDesign
 from hatmeta.riott.scenarios import Inputs
 from hatmeta.riott.settings import Ranges, RiottSettings, Scenario, Tipping
-from hatmeta.riott.testlevel import TestingDesign
 
 DESIGN = TestingDesign()
 PUBLISHED = {"treatment": {"events": 31, "total": 43}, "control": {"events": 11, "total": 42}}

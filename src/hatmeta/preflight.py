@@ -123,9 +123,8 @@ def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[s
 
 
 def _riott(settings: Settings, harmonised: pd.DataFrame, path: str, problems: _Problems):
-    from hatmeta.riott.scenarios import published_counts
-    from hatmeta.riott.testlevel import TestingDesign
-    from hatmeta.yamltext import YamlFileError, read_yaml
+    from hatmeta.riott.facts import published_counts, read_design
+    from hatmeta.yamltext import YamlFileError
 
     riott = settings.riott
     trials = set(harmonised["trial"])
@@ -149,8 +148,7 @@ def _riott(settings: Settings, harmonised: pd.DataFrame, path: str, problems: _P
             problems.add(("riott", key), f"{err} in {path}{suggestion(measure, known)}")
     facts_path = settings.data.riott_testing
     try:
-        facts, _ = read_yaml(facts_path, "RIOTT testing facts")
-        TestingDesign.from_facts(facts)
+        read_design(facts_path)
     except YamlFileError as err:
         problems.add(("data", "riott_testing"), str(err))
     except (KeyError, TypeError, ValueError) as err:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
+from hatmeta.riott.facts import TestingDesign
 from hatmeta.riott.testlevel import (
     PRIOR_BETA_SD,
     PRIOR_SIGMA_NEGATIVE_SCALE,
-    TestingDesign,
     nodes_for,
     quadrature,
 )

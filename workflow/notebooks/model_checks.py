@@ -168,10 +168,10 @@ plt.tight_layout()
 # near zero. Highlighted points contribute most to a departure from uniformity.
 
 # %%
-azp.plot_rank(tree, var_names=["d", "tau"], backend="matplotlib")
+azp.plot_rank(tree, var_names=["d", "tau"], thin=True, backend="matplotlib")
 
 # %%
-azp.plot_rank(tree, var_names=["delta"], backend="matplotlib")
+azp.plot_rank(tree, var_names=["delta"], thin=True, backend="matplotlib")
 
 # %% [markdown]
 # ## Shrinkage

@@ -8,10 +8,10 @@ from hatmeta.logs import logged
 from hatmeta.riott import layout as riott_layout
 from hatmeta.riott import text
 from hatmeta.riott.bank import Bank
+from hatmeta.riott.facts import published_counts
 from hatmeta.riott.grid import read_batches
 from hatmeta.riott.patient_level import patient_level_table
 from hatmeta.riott.propagation import carry_cells
-from hatmeta.riott.scenarios import published_counts
 
 with logged(snakemake.log[0], "riott_cells_pooled") as log:
     riott, inputs, output = snakemake.params.riott, snakemake.input, snakemake.output

@@ -24,13 +24,8 @@ import numpy as np
 import pandas as pd
 
 from hatmeta.intervals import interval
-from hatmeta.riott.testlevel import (
-    ArmPosterior,
-    ArmSetting,
-    TestingDesign,
-    fit_arm,
-    imputed_responders,
-)
+from hatmeta.riott.facts import TestingDesign, published_counts, read_design
+from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arm, imputed_responders
 
 if TYPE_CHECKING:
     from hatmeta.riott.grid import Cell
@@ -70,29 +65,13 @@ class Inputs:
         return leavers * leaver_missed_tests / (self.published[role]["total"] * self.design.tests)
 
 
-def published_counts(harmonised, trial: str, measure: str, arms: Mapping[str, str]) -> dict:
-    """The counts of ``measure`` per role, from the harmonised extraction table."""
-    rows = harmonised[(harmonised["trial"] == trial) & (harmonised["measure"] == measure)]
-    counts = {}
-    for role, arm in arms.items():
-        row = rows[(rows["arm"] == arm) & rows["events"].notna() & rows["total"].notna()]
-        if row.empty:
-            raise ValueError(f"no published {measure} counts for {trial} arm {arm}")
-        counts[role] = {"events": int(row["events"].iloc[0]), "total": int(row["total"].iloc[0])}
-    return counts
-
-
 def load_inputs(riott: RiottSettings, harmonised_path, facts_path) -> Inputs:
     """Published counts and retention (from the extract stage) and the testing design."""
-    import yaml
-
-    with open(facts_path) as handle:
-        facts = yaml.safe_load(handle)
     harmonised = pd.read_csv(harmonised_path)
     return Inputs(
         published=published_counts(harmonised, riott.trial, riott.measure, riott.arms),
         retained=published_counts(harmonised, riott.trial, riott.retention_measure, riott.arms),
-        design=TestingDesign.from_facts(facts),
+        design=read_design(facts_path),
     )
 
 

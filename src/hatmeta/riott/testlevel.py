@@ -85,27 +85,7 @@ from functools import cache
 import numpy as np
 from scipy import optimize, special, stats
 
-
-@dataclass(frozen=True)
-class TestingDesign:
-    """The responder rule (at least ``min_negative`` of ``tests`` scheduled tests negative) and
-    the commentary's "extra N%" of missed tests, from the urine-testing facts file."""
-
-    tests: int = 13
-    min_negative: int = 7
-    excess_missing_percent: float = 43.0
-
-    @classmethod
-    def from_facts(cls, facts: dict) -> TestingDesign:
-        """From ``data/raw/riott_urine_testing.yaml``."""
-        tests = int(facts["schedule"]["tests_per_patient"])
-        fraction = float(facts["responder_rule"]["min_negative_fraction"])
-        return cls(
-            tests=tests,
-            min_negative=int(np.ceil(fraction * tests)),
-            excess_missing_percent=float(facts["missing_excess_anchor"]["value"]),
-        )
-
+from hatmeta.riott.facts import TestingDesign
 
 #: Gauss-Hermite nodes per unit of between-patient spread along the attendance axis ``z1``:
 #: the responder rule makes the integrand a smoothed step in ``z1`` about 0.3 / sigma_provide
