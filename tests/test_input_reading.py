@@ -85,3 +85,13 @@ def test_misspelt_names_get_the_closest_known_name(typo, known, expected):
 
 def test_no_suggestion_for_a_name_like_nothing_known():
     assert suggestion("mortality", ["SIH", "OMMT"]) == ""
+
+
+def test_blank_lines_before_the_header_keep_physical_lines(tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text("\n\ntrial;events;note\nA;1;\n")
+    with pytest.raises(ExtractionError, match=r"sheet.csv, line 3: fields are separated by semi"):
+        read_text_table(path, COLUMNS, "sheet")
+    path.write_text("\ntrial,events\nA,1\n")
+    with pytest.raises(ExtractionError, match=r"line 2, column 'note': required column is missing"):
+        read_text_table(path, COLUMNS, "sheet")

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hatmeta.config_checks import cross_reference_problems, located, schema_problems
+from hatmeta.config_checks import cross_reference_problems, keyed, schema_problems
 from hatmeta.yamltext import Positions, YamlFileError, read_yaml
 
 if TYPE_CHECKING:
@@ -312,14 +312,12 @@ def validate(
     try:
         snakemake_validate(config, str(schema_path), set_default=True)
     except WorkflowError:
-        problems = located(schema_problems(config, schema_path), positions)
-        raise ConfigError(
-            f"{source} does not match {schema_path}:\n" + "\n".join(problems)
-        ) from None
+        lines = [keyed(*p, positions) for p in schema_problems(config, schema_path)]
+        raise ConfigError(f"{source} does not match {schema_path}:\n" + "\n".join(lines)) from None
     problems = cross_reference_problems(config)
     if problems:
-        problems = located(problems, positions)
-        raise ConfigError(f"{source} has inconsistent entries:\n" + "\n".join(problems))
+        lines = [keyed(*p, positions) for p in problems]
+        raise ConfigError(f"{source} has inconsistent entries:\n" + "\n".join(lines))
     return config
 
 

@@ -1,12 +1,12 @@
 """Checks of a config on its own: where it does not match the schema, and names used in one
-place that another does not define. Each problem is one ``  - key/path: message`` line, placed
-at the line and column where the key is written when the file's positions are known.
+place that another does not define. Each problem is a ``(key/path, message)`` pair;
+:func:`keyed` writes it as one line, at the line and column where the key is written when the
+file's positions are known (the start-up checks of :mod:`hatmeta.preflight` write theirs so too).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,36 +14,33 @@ import yaml
 
 from hatmeta.yamltext import Positions, locate
 
-_KEYED = re.compile(r"^  - ([^: ]+): (.*)$", re.S)
+#: One problem: the key path (``a/b/0``) and what is wrong with its value.
+Problem = tuple[str, str]
 
 
-def located(problems: list[str], positions: Positions | None) -> list[str]:
-    """Each ``  - key/path: message`` with the line and column where the key is written."""
-    out = []
-    for problem in problems:
-        match = _KEYED.match(problem)
-        where = locate(positions or {}, match.group(1).split("/")) if match else None
-        out.append(problem if where is None else f"  - {where}, {match.group(1)}: {match.group(2)}")
-    return out
+def keyed(key: str | Sequence, message: str, positions: Positions | None, source: str = "") -> str:
+    """``  - <where>, key/path: message``, where is the key's file, line and column (else
+    ``source``, else nothing)."""
+    path = key.split("/") if isinstance(key, str) else list(map(str, key))
+    where = locate(positions or {}, path) or source
+    return f"  - {where + ', ' if where else ''}{'/'.join(path)}: {message}"
 
 
-def schema_problems(config: Mapping[str, Any], schema_path: Path) -> list[str]:
-    """Every place where ``config`` does not match the schema, as ``key/path: message``."""
+def schema_problems(config: Mapping[str, Any], schema_path: Path) -> list[Problem]:
+    """Every place where ``config`` does not match the schema."""
     import jsonschema
 
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    return [
-        f"  - {'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}" for e in errors
-    ]
+    return [("/".join(map(str, e.absolute_path)) or "(top level)", e.message) for e in errors]
 
 
-def undefined(key: str, value: str, where: str, defined) -> str:
-    return f"  - {key}: '{value}' is not defined under {where} (defined: {', '.join(defined)})"
+def undefined(key: str, value: str, where: str, defined) -> Problem:
+    return key, f"'{value}' is not defined under {where} (defined: {', '.join(defined)})"
 
 
-def cross_reference_problems(config: Mapping[str, Any]) -> list[str]:
+def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
     """Checks that span several keys: names used in one place must be defined in another."""
     problems = []
     outcomes = config["outcomes"]

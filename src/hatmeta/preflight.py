@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from hatmeta.yamltext import Positions, locate
+from hatmeta.config_checks import keyed
+from hatmeta.yamltext import Positions
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -48,12 +49,17 @@ class _Problems:
         self.source, self.positions, self.items = source, positions, []
 
     def add(self, key: Sequence, message: str) -> None:
-        where = locate(self.positions, key) or self.source
-        self.items.append(f"  - {where}, {'/'.join(map(str, key))}: {message}")
+        self.items.append(keyed(key, message, self.positions, self.source))
 
-    def unknown(self, key: Sequence, value: str, what: str, known: Iterable[str], sheet: str):
-        known = sorted(set(known))
-        self.add(key, f"{what} '{value}' is not in {sheet}{suggestion(value, known)}")
+    def require(
+        self, key: Sequence, value: str, what: str, known: Iterable[str], sheet: str
+    ) -> bool:
+        """Whether ``value`` is one of ``known``; if not, a problem with the closest name."""
+        known = set(known)
+        if value not in known:
+            hint = suggestion(value, sorted(known))
+            self.add(key, f"{what} '{value}' is not in {sheet}{hint}")
+        return value in known
 
 
 def _data_files(settings: Settings, problems: _Problems) -> bool:
@@ -68,33 +74,20 @@ def _data_files(settings: Settings, problems: _Problems) -> bool:
 
 
 def _names(settings: Settings, sheet: pd.DataFrame, path: str, problems: _Problems) -> None:
-    trials, arms, measures = set(sheet["trial"]), set(sheet["arm"]), set(sheet["measure"])
     for name, analysis in settings.analyses.items():
         for i, trial in enumerate(analysis.trials):
-            if trial not in trials:
-                problems.unknown(("analyses", name, "trials", i), trial, "trial", trials, path)
-        if analysis.outcome.name not in set(sheet["outcome"]):
-            problems.unknown(
-                ("analyses", name, "outcome"),
-                analysis.outcome.name,
-                "outcome",
-                sheet["outcome"],
-                path,
-            )
+            problems.require(("analyses", name, "trials", i), trial, "trial", sheet["trial"], path)
+        outcome = analysis.outcome.name
+        problems.require(("analyses", name, "outcome"), outcome, "outcome", sheet["outcome"], path)
         # A measure may sit under another outcome: an analysis can add it on purpose.
         for i, measure in enumerate(analysis.measures):
-            if measure not in measures:
-                problems.unknown(
-                    ("analyses", name, "measures", i), measure, "measure", measures, path
-                )
+            key = ("analyses", name, "measures", i)
+            problems.require(key, measure, "measure", sheet["measure"], path)
     comparison = settings.comparison
-    if comparison.treatment_arm not in arms:
-        problems.unknown(
-            ("comparison", "treatment_arm"), comparison.treatment_arm, "arm", arms, path
-        )
+    key = ("comparison", "treatment_arm")
+    problems.require(key, comparison.treatment_arm, "arm", sheet["arm"], path)
     for i, arm in enumerate(comparison.control_arms):
-        if arm not in arms:
-            problems.unknown(("comparison", "control_arms", i), arm, "arm", arms, path)
+        problems.require(("comparison", "control_arms", i), arm, "arm", sheet["arm"], path)
 
 
 def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[str]:
@@ -127,15 +120,12 @@ def _riott(settings: Settings, harmonised: pd.DataFrame, path: str, problems: _P
     from hatmeta.yamltext import YamlFileError
 
     riott = settings.riott
-    trials = set(harmonised["trial"])
-    if riott.trial not in trials:
-        problems.unknown(("riott", "trial"), riott.trial, "trial", trials, path)
+    if not problems.require(("riott", "trial"), riott.trial, "trial", harmonised["trial"], path):
         return
     rows = harmonised[harmonised["trial"] == riott.trial]
+    what = f"arm of {riott.trial}"
     for role, arm in riott.arms.items():
-        if arm not in set(rows["arm"]):
-            what = f"arm of {riott.trial}"
-            problems.unknown(("riott", "arms", role), arm, what, rows["arm"], path)
+        if not problems.require(("riott", "arms", role), arm, what, rows["arm"], path):
             return
     for key, measure in (
         ("measure", riott.measure),

@@ -87,8 +87,11 @@ def _text(path: Path, what: str) -> str:
 
 
 def _separator_problem(path: Path, text: str) -> None:
-    """Refuse a file whose header is one field holding semicolons or tabs."""
-    header = text.splitlines()[0]
+    """Refuse a file whose header (its first non-blank line) is one field holding semicolons or
+    tabs."""
+    lines = text.splitlines()
+    line = next(i for i, content in enumerate(lines, start=1) if content.strip())
+    header = lines[line - 1]
     if "," in header:
         return
     separator = next((s for s in (";", "\t") if s in header), None)
@@ -103,13 +106,13 @@ def _separator_problem(path: Path, text: str) -> None:
             f"fields are separated by {name} and numbers use decimal commas (e.g. '{example}'): "
             "the sheet was saved from a spreadsheet in a decimal-comma locale. Save it as CSV "
             "with ',' between fields and '.' as the decimal mark",
-            line=1,
+            line=line,
         )
-    _refuse(path, f"fields are separated by {name}, not commas: {SAVE_AS}", line=1)
+    _refuse(path, f"fields are separated by {name}, not commas: {SAVE_AS}", line=line)
 
 
-def _records(path: Path, text: str) -> tuple[list[str], list[tuple[int, int, list[str]]]]:
-    """The header and every non-blank record as ``(first line, last line, cells)``."""
+def _records(path: Path, text: str) -> list[tuple[int, int, list[str]]]:
+    """Every non-blank record, the header first, as ``(first line, last line, cells)``."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records = []
     start = 1
@@ -122,8 +125,7 @@ def _records(path: Path, text: str) -> tuple[list[str], list[tuple[int, int, lis
         _refuse(path, f"{err}: is a quote opened on this line and not closed?", line=start)
     if not records:
         _refuse(path, "the file is empty: expected a header line")
-    (_, _, header), *rows = records
-    return [cell.strip() for cell in header], rows
+    return records
 
 
 def _shape_problems(path: Path, header: list[str], rows) -> list[SheetProblem]:
@@ -159,6 +161,27 @@ def _shape_problems(path: Path, header: list[str], rows) -> list[SheetProblem]:
     return problems
 
 
+def _header_problems(
+    path: Path, line: int, header: list[str], columns: Sequence[str]
+) -> list[SheetProblem]:
+    """Empty, unknown, repeated and missing column names of the header (on ``line``)."""
+    problems = []
+    for position, name in enumerate(header, start=1):
+        if not name:
+            message, name = f"header field {position} is empty (a trailing comma?)", None
+        elif name not in columns:
+            message = f"unknown column (expected {', '.join(columns)})"
+        elif header.index(name) != position - 1:
+            message = "column appears twice"
+        else:
+            continue
+        problems.append(SheetProblem(str(path), line, "", name, message))
+    missing = "required column is missing from the header"
+    return problems + [
+        SheetProblem(str(path), line, "", c, missing) for c in columns if c not in header
+    ]
+
+
 def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.DataFrame:
     """Read a CSV file as stripped strings, indexed by each record's physical line.
 
@@ -180,30 +203,9 @@ def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.D
     path = Path(path)
     text = _text(path, what)
     _separator_problem(path, text)
-    header, rows = _records(path, text)
-    problems = []
-    for position, name in enumerate(header, start=1):
-        if not name:
-            problems.append(
-                SheetProblem(
-                    str(path), 1, "", None, f"header field {position} is empty (a trailing comma?)"
-                )
-            )
-        elif name not in columns:
-            expected = ", ".join(columns)
-            problems.append(
-                SheetProblem(str(path), 1, "", name, f"unknown column (expected {expected})")
-            )
-        elif header.index(name) != position - 1:
-            problems.append(SheetProblem(str(path), 1, "", name, "column appears twice"))
-    problems += [
-        SheetProblem(str(path), 1, "", c, "required column is missing from the header")
-        for c in columns
-        if c not in header
-    ]
-    if problems:
-        raise ExtractionError(problems)
-    problems = _shape_problems(path, header, rows)
+    (line, _, header), *rows = _records(path, text)
+    header = [cell.strip() for cell in header]
+    problems = _header_problems(path, line, header, columns) or _shape_problems(path, header, rows)
     if problems:
         raise ExtractionError(problems)
     frame = pd.DataFrame(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from hatmeta.config_checks import undefined
+from hatmeta.config_checks import Problem, undefined
 
 
 class Scenario(NamedTuple):
@@ -152,12 +152,12 @@ def riott_settings(section: Mapping[str, Any]) -> RiottSettings:
     )
 
 
-def riott_problems(config: Mapping[str, Any]) -> list[str]:
+def riott_problems(config: Mapping[str, Any]) -> list[Problem]:
     """Names the ``riott`` section uses that must be defined elsewhere in the config."""
     riott = config["riott"]
     problems = []
     if not config["data"].get("riott_testing"):
-        problems.append("  - data/riott_testing: required when the config has a riott section")
+        problems.append(("data/riott_testing", "required when the config has a riott section"))
     scenarios = riott["scenarios"]
     for name in riott.get("tipping", {}).get("heroin_scenarios", []):
         if name not in scenarios:
