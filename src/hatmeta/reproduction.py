@@ -120,8 +120,9 @@ def _reproduce(trials: Sequence[str], outcome: str, tables, analyses) -> dict[st
     """DL risk ratio on ``trials`` from the first analysis of ``outcome`` that has them all."""
     candidates = [n for n, a in analyses.items() if a.outcome.name == outcome and n in tables]
     have = {n: set(included_arms(tables[n])["trial"]) for n in candidates}
-    events = {t for n in candidates for t in have[n] if TrialCounts.of(tables[n]).counts_events}
-    best = next((n for n in candidates if set(trials) <= have[n] and not events), None)
+    counts_events = {n: TrialCounts.of(tables[n]).counts_events for n in candidates}
+    events = {t for n in candidates if counts_events[n] for t in have[n]}
+    best = next((n for n in candidates if set(trials) <= have[n] and not counts_events[n]), None)
     if best is None:
         found = set().union(*have.values()) if have else set()
         missing = []
