@@ -334,9 +334,10 @@ def upgradable_run(small_run, tmp_path):
     results."""
     run = tmp_path / "run"
     shutil.copytree(small_run, run, symlinks=True)
-    package = tmp_path / "library" / "hatmeta"
-    ignore = shutil.ignore_patterns("__pycache__")
-    shutil.copytree(ROOT / "src" / "hatmeta", package, ignore=ignore)
+    checkout = tmp_path / "checkout"  # laid out as the repository: config/ beside src/
+    package = checkout / "src" / "hatmeta"
+    shutil.copytree(ROOT / "src" / "hatmeta", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "config").symlink_to(ROOT / "config")
     env = {**os.environ, "PYTHONPATH": str(package.parent)}
     return run, package, env
 

@@ -9,7 +9,9 @@ What counts as code a job runs:
 
 - every ``import`` and ``from ... import`` of the package anywhere in a module, at module level
   or inside a function, class or ``if`` block (a lazy import is still code the job may run),
-  absolute or relative; ``from hatmeta import x`` counts the submodule ``x`` when there is one;
+  absolute or relative; ``from hatmeta import x`` counts the submodule ``x`` when there is one.
+  Imports under ``if TYPE_CHECKING:`` count too: the types they name are often those of the
+  settings a job unpickles from its params, whose methods then run in the job;
 - the package ``__init__`` modules above every module reached (Python runs them on import);
 - the non-Python files a module reads at run time, which the module declares in a module-level
   tuple ``__package_data__`` of glob patterns relative to its own directory (say, the report's
@@ -23,6 +25,9 @@ editing whitespace, comments or line breaks leaves the fingerprint alone, so ref
 nothing, while any change Python can see (code, names, docstrings) re-runs the jobs that reach
 the module. A declared data file contributes its bytes, as they are. The fingerprint names
 modules, not paths, so a fresh clone, another checkout and an installed copy agree.
+
+The walk reads the package where Python imports it (:meth:`PackageCode.installed`), so the
+fingerprint is that of the code the jobs will run, wherever it is installed.
 """
 
 from __future__ import annotations
