@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,25 @@ SMALL = ROOT / "tests" / "data" / "small.yaml"
 OTHER_REVIEW = ROOT / "tests" / "data" / "other_review"
 BCG_REVIEW = ROOT / "examples" / "bcg"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+
+
+def rule_blocks() -> dict[str, str]:
+    """Rule name -> its text, for every rule of every .smk file under workflow/rules/."""
+    blocks = {}
+    for path in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        for block in re.split(r"(?m)^(?=\S)", path.read_text()):
+            if match := re.match(r"(?:rule|checkpoint) (\w+):", block):
+                blocks[match.group(1)] = block
+    return blocks
+
+
+def rule_scripts() -> dict[str, str]:
+    """Rule name -> the file name of its script, for every rule with a ``script:``."""
+    scripts = {}
+    for rule, block in rule_blocks().items():
+        if match := re.search(r'^\s+script:\s*\n\s+"[./]*scripts/([\w.]+)"', block, re.M):
+            scripts[rule] = match.group(1)
+    return scripts
 
 
 def at(root: Path, settings: Settings) -> Settings:

@@ -463,6 +463,9 @@ def test_provenance_checksums_and_versions(project_settings):
     assert re.fullmatch(r"[0-9a-f]{64}", info["data_files"]["extraction"]["sha256"])
     assert re.fullmatch(r"[0-9a-f]{12}", info["data_version"])
     assert info["code_version"] != NOT_GIT
+    assert info["code_fingerprints"] == {}
+    stages = {"fit": "0123456789abcdef", "report": "fedcba9876543210"}
+    assert provenance(data, code=stages)["code_fingerprints"] == stages
 
 
 def test_git_describe_outside_a_repository(tmp_path):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,13 +16,17 @@ from conftest import (
     BCG_REVIEW,
     CONFIG,
     OTHER_REVIEW,
+    ROOT,
     SMALL,
     SMALL_CONFIG_ARGS,
     project_workdir,
     review_copy,
+    rule_scripts,
     snakemake,
     write_rows,
 )
+
+from hatmeta.codeprint import PackageCode
 
 #: Lints we accept on purpose. The whole workflow runs in one uv-locked environment
 #: (uv.lock), so per-rule conda environments would duplicate the lock file; the registries
@@ -125,8 +132,10 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
     counts = {}
     for line in table.splitlines():
         parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
+        # Rule names only: job details (`jobid: 0`) may follow the table.
+        if len(parts) == 2 and parts[0].isidentifier() and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
+    counts.pop("total", None)
     return counts
 
 
@@ -254,8 +263,6 @@ def test_report_notebooks_and_snakemake_report_archive(small_run):
 def test_removed_results_are_not_reported(small_run, tmp_path):
     """After a full run, a scenario and then the whole missing-test section are removed from
     the config: the report no longer shows them, whatever files remain under results/."""
-    import shutil
-
     run = tmp_path / "run"
     shutil.copytree(small_run, run, symlinks=True)
     results = run / "results"
@@ -277,3 +284,140 @@ def test_removed_results_are_not_reported(small_run, tmp_path):
     assert 'id="riott"' not in html and "RIOTT missing-test" not in html
     assert "missing_at_random" not in html
     assert (results / "sensitivity/scenarios.csv").exists()  # stale, but not shown
+
+
+# ---------------------------------------------------------------- results follow the library
+
+
+def edit_function(path: Path) -> None:
+    """Change the module's first function: one statement more at the top of its body (after
+    its docstring), as an upgrade of the library would change it."""
+    lines = path.read_text().splitlines(keepends=True)
+    function = next(
+        n for n in ast.walk(ast.parse("".join(lines))) if isinstance(n, ast.FunctionDef)
+    )
+    body = function.body
+    docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+    target = body[1] if docstring and len(body) > 1 else body[0]
+    lines.insert(target.lineno - 1, " " * target.col_offset + "_upgraded = True\n")
+    path.write_text("".join(lines))
+
+
+def reasons(dry_run_output: str) -> dict[str, list[str]]:
+    """Rule -> the reason line of each of its jobs in a dry run."""
+    found: dict[str, list[str]] = {}
+    for rule, reason in re.findall(
+        r"^(?:local)?rule (\w+):\n(?:\s+\w+:.*\n)*?\s+reason: (.*)$", dry_run_output, re.M
+    ):
+        found.setdefault(rule, []).append(reason)
+    return found
+
+
+def upstream_rules(dag_dot: str, rule: str) -> set[str]:
+    """The rules of every job the jobs of ``rule`` need, from `snakemake --dag` output."""
+    labels = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)', dag_dot, re.M))  # rule, then wildcards
+    needs: dict[str, set[str]] = {}
+    for source, target in re.findall(r"^\s*(\d+) -> (\d+)", dag_dot, re.M):
+        needs.setdefault(target, set()).add(source)
+    stack = [node for node, label in labels.items() if label == rule]
+    seen: set[str] = set()
+    while stack:
+        for source in needs.get(stack.pop(), ()):
+            if source not in seen:
+                seen.add(source)
+                stack.append(source)
+    return {labels[node] for node in seen}
+
+
+@pytest.fixture
+def upgradable_run(small_run, tmp_path):
+    """A copy of the small run and of the library that wrote it, the copy first on the Python
+    path (of the workflow and of its jobs): editing it is upgrading the library under finished
+    results."""
+    run = tmp_path / "run"
+    shutil.copytree(small_run, run, symlinks=True)
+    checkout = tmp_path / "checkout"  # laid out as the repository: config/ beside src/
+    package = checkout / "src" / "hatmeta"
+    shutil.copytree(ROOT / "src" / "hatmeta", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "config").symlink_to(ROOT / "config")
+    env = {**os.environ, "PYTHONPATH": str(package.parent)}
+    return run, package, env
+
+
+@pytest.mark.workflow
+def test_library_edits_rerun_exactly_the_jobs_whose_code_changed(upgradable_run):
+    run, package, env = upgradable_run
+    scripts = ROOT / "workflow" / "scripts"
+
+    def dry_run(*args: str) -> str:
+        result = snakemake(*SMALL_CONFIG_ARGS, "-n", *args, cwd=run, env=env)
+        return result.stdout + result.stderr
+
+    # The same code elsewhere (a fresh clone, another checkout) re-runs nothing.
+    assert "nothing to be done" in dry_run().lower()
+
+    # Comments and blank lines re-run nothing (fingerprints hash the syntax tree).
+    model = package / "bayes" / "model.py"
+    original_model = model.read_text()
+    model.write_text("# reformatted\n\n" + original_model.replace("\ndef ", "\n# why\n\n\ndef "))
+    assert "nothing to be done" in dry_run().lower()
+    model.write_text(original_model)
+
+    # A function of the report package: the report alone (no notebook imports it).
+    edit_function(package / "report" / "format.py")
+    report_code = PackageCode(package).fingerprint(scripts / "report.py")
+    output = dry_run()
+    assert job_counts(output) == {"report": 1, "all": 1}, output
+    [reason] = reasons(output)["report"]
+    assert "Params have changed since last execution" in reason and report_code in reason
+
+    # The report's template: the report alone as well.
+    template = package / "report" / "templates" / "report.html.j2"
+    template.write_text(template.read_text().replace("<h2>Provenance</h2>", "<h2>Origins</h2>"))
+    report_code = PackageCode(package).fingerprint(scripts / "report.py")
+    assert job_counts(dry_run()) == {"report": 1, "all": 1}
+
+    # Run it: the report says which code wrote it, and the run is then up to date.
+    snakemake(*SMALL_CONFIG_ARGS, "--cores", "2", cwd=run, env=env)
+    provenance = json.loads((run / "results/report/provenance.json").read_text())
+    assert provenance["code_fingerprints"]["report"] == report_code
+    html = (run / "results/report/report.html").read_text()
+    assert "<h2>Origins</h2>" in html and report_code in html
+    assert "nothing to be done" in dry_run().lower()
+
+    # The model: the fit job and everything downstream of it, which includes the notebook that
+    # imports the model; nothing upstream or beside it.
+    edit_function(model)
+    output = dry_run()
+    counts = job_counts(output)
+    assert counts == {"fit": 1, "figures": 2, "notebook": 1, "report": 1, "all": 1}, output
+    found = reasons(output)
+    fit_code = PackageCode(package).fingerprint(scripts / "fit.py")
+    assert "Params have changed since last execution" in found["fit"][0]
+    assert fit_code in found["fit"][0]
+    assert "results/notebooks/model_checks.ipynb" in output
+    assert all("Input files updated by another job" in r for r in found["figures"])
+    # Snakemake names an updated input before, and instead of, changed params; with the fit
+    # held back, the notebook's own reason shows: the model it imports itself.
+    output = dry_run("--allowed-rules", "notebook")
+    notebook_code = PackageCode(package).fingerprint(
+        scripts / "run_notebook.py", ROOT / "workflow/notebooks/model_checks.py"
+    )
+    [reason] = reasons(output)["notebook"]
+    assert "Params have changed since last execution" in reason and notebook_code in reason
+
+
+@pytest.mark.workflow
+def test_provenance_names_the_code_behind_every_result_the_report_shows(small_run):
+    """The report records a fingerprint for exactly the stages its inputs come from (checked
+    against the DAG, so a new stage cannot be left out), each that of the stage's script."""
+    fingerprints = json.loads((small_run / "results/report/provenance.json").read_text())[
+        "code_fingerprints"
+    ]
+    dag = snakemake(*SMALL_CONFIG_ARGS, "--forceall", "--dag", cwd=small_run).stdout
+    assert set(fingerprints) == upstream_rules(dag, "report") | {"report"}
+    library, scripts = PackageCode.installed(), rule_scripts()
+    html = (small_run / "results/report/report.html").read_text()
+    for stage, fingerprint in fingerprints.items():
+        assert fingerprint == library.fingerprint(ROOT / "workflow/scripts" / scripts[stage])
+        assert f"<td>{stage}</td><td><code>{fingerprint}</code></td>" in html

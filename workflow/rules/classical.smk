@@ -5,6 +5,8 @@ rule classical:
         tables=analysis_tables(),
     output:
         tables=expand(layout.CLASSICAL, evidence=EVIDENCE_SETS, analysis=ANALYSES),
+    params:
+        code=code_fingerprint("classical.py"),
     resources:
         mem_mb=1000,
         runtime=10,
@@ -31,6 +33,7 @@ rule published_comparison:
     params:
         analyses=SETTINGS.analyses,
         comparison=SETTINGS.comparison,
+        code=code_fingerprint("published_comparison.py"),
     resources:
         mem_mb=1000,
         runtime=10,

@@ -1,11 +1,13 @@
 # Helpers shared by the rules: the validated, typed settings and the results layout.
 import re
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
 from snakemake.logging import logger
 
 from hatmeta import layout, preflight
+from hatmeta.codeprint import PackageCode
 from hatmeta.config import ConfigError, settings, validate
 
 try:
@@ -32,6 +34,30 @@ wildcard_constraints:
     analysis="|".join(map(re.escape, ANALYSES)),
     evidence="|".join(map(re.escape, EVIDENCE_SETS)),
     prior="|".join(map(re.escape, PRIORS)),
+
+
+# The library as this run imports it. Every rule with a script passes the fingerprint of the code
+# its script runs as the param `code`, so that editing a module re-runs exactly the rules whose
+# scripts reach it, as a changed setting does (tests/test_codeprint.py checks every rule).
+LIBRARY = PackageCode.installed()
+SCRIPTS = Path(workflow.basedir) / "workflow/scripts"
+
+
+def code_fingerprint(script, sources=None):
+    """The fingerprint of ``workflow/scripts/<script>`` and the library modules it reaches
+    (``hatmeta.codeprint``). ``sources``, a function of the wildcards giving more files the
+    job runs (a notebook), makes it a function of the wildcards too."""
+    path = SCRIPTS / script
+
+    def fingerprint(*files):
+        value = LIBRARY.fingerprint(path, *files)
+        LIBRARY.save()  # writes only after a parse: the next start-up reads, not parses
+        return value
+
+    def fingerprint_of_job(wildcards):
+        return fingerprint(sources(wildcards))
+
+    return fingerprint() if sources is None else fingerprint_of_job
 
 
 def analysis_tables(evidence=EVIDENCE_SETS):

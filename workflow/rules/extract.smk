@@ -14,6 +14,7 @@ rule extract:
         analyses=analysis_tables(),
     params:
         settings=SETTINGS.extract,
+        code=code_fingerprint("extract.py"),
     resources:
         mem_mb=1000,
         runtime=10,

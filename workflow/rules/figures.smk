@@ -28,6 +28,7 @@ rule figures:
         analyses=SETTINGS.analyses,
         priors=SETTINGS.priors,
         comparison=SETTINGS.comparison,
+        code=code_fingerprint("figures.py"),
     resources:
         mem_mb=2000,
         runtime=15,

@@ -8,6 +8,7 @@ rule fit:
     params:
         model=SETTINGS.model,
         priors=SETTINGS.priors,
+        code=code_fingerprint("fit.py"),
     # First in line: every figure, the report and the notebooks wait for it. One thread for the
     # scheduler: compiling (about a third of the job) is single-threaded, and nutpie's chains use
     # what the machine has while it samples.

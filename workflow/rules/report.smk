@@ -26,6 +26,8 @@ rule report:
         settings=SETTINGS,
         config=config,
         data_files=data_files(),
+        code=code_fingerprint("report.py"),
+        stage_code=stage_code(),
     resources:
         mem_mb=2000,
         runtime=15,
@@ -50,6 +52,7 @@ rule notebook:
     params:
         parameters=notebook_parameters,
         config=notebook_config,
+        code=code_fingerprint("run_notebook.py", sources=notebook_source),
     wildcard_constraints:
         notebook="|".join(NOTEBOOKS),
     resources:

@@ -2,10 +2,6 @@
 # separate files).
 from pathlib import Path
 
-# The report's template, one of the report's inputs. Not imported, because the renderer pulls in
-# pandas and matplotlib, which every DAG build would pay for.
-TEMPLATE = Path(workflow.basedir) / "src/hatmeta/report/templates/report.html.j2"
-
 NOTEBOOKS = ["extraction_audit", "model_checks"]
 # Notebooks of optional stages, with the config section they show.
 STAGE_NOTEBOOKS = {"riott_sensitivity": "riott"}
@@ -25,7 +21,6 @@ def report_inputs():
             analysis=ANALYSES,
         ),
         "data": list(data_files().values()),
-        "template": str(TEMPLATE),
     }
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
@@ -34,10 +29,33 @@ def report_inputs():
     return inputs
 
 
+def report_stages():
+    """The rules whose results the report shows, directly or through another rule's results
+    (tests/test_workflow.py checks this list against the DAG)."""
+    stages = ["extract", "fit", "classical", "figures"]
+    if SETTINGS.data.published_effects is not None:
+        stages.append("published_comparison")
+    if SETTINGS.riott is not None:
+        stages += RIOTT_STAGES
+    return stages
+
+
+def stage_code():
+    """Rule -> fingerprint of the code that writes the results the report shows. Each is also
+    that rule's own `code` param, so Snakemake re-runs a rule whose results were written by
+    other code before the report shows them: the report's record is that of its inputs."""
+    return {stage: getattr(rules, stage).params.code for stage in report_stages()}
+
+
+def notebook_source(wildcards):
+    """The notebook's jupytext source (in the repository, which need not be the working
+    directory)."""
+    return str(Path(workflow.basedir) / f"workflow/notebooks/{wildcards.notebook}.py")
+
+
 def notebook_inputs(wildcards):
     """The notebook's source and the results it reads, by name."""
-    # The source lives in the repository, which need not be the working directory.
-    source = str(Path(workflow.basedir) / f"workflow/notebooks/{wildcards.notebook}.py")
+    source = notebook_source(wildcards)
     if wildcards.notebook == "extraction_audit":
         return {
             "source": source,

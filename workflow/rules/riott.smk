@@ -19,6 +19,7 @@ rule riott_scenario:
     params:
         riott=RIOTT.shared(),
         scenario=scenario,
+        code=code_fingerprint("riott_scenario.py"),
     group:
         "riott"
     resources:
@@ -42,6 +43,7 @@ rule riott_cells:
     params:
         riott=RIOTT.shared(),
         cells=batch_cells,
+        code=code_fingerprint("riott_cells.py"),
     group:
         "riott"
     resources:
@@ -66,6 +68,7 @@ rule riott_bank:
         prior=riott_prior(),
         scales=riott_prior_scales(),
         analysis=RIOTT.tipping.analysis,
+        code=code_fingerprint("riott_bank.py"),
     resources:
         mem_mb=2000,
         runtime=10,
@@ -90,6 +93,7 @@ rule riott_scenarios_pooled:
         ),
     params:
         higher_is_better=HIGHER_IS_BETTER,
+        code=code_fingerprint("riott_scenarios_pooled.py"),
     resources:
         mem_mb=1000,
         runtime=10,
@@ -137,6 +141,7 @@ rule riott_cells_pooled:
     params:
         riott=RIOTT.for_cells(),
         higher_is_better=HIGHER_IS_BETTER,
+        code=code_fingerprint("riott_cells_pooled.py"),
     resources:
         mem_mb=2000,
         runtime=10,
@@ -166,6 +171,7 @@ rule riott_figures:
     params:
         default_share=RIOTT.missing_share_heroin,
         benefit_probability=RIOTT.tipping.benefit_probability,
+        code=code_fingerprint("riott_figures.py"),
     resources:
         mem_mb=1000,
         runtime=10,

@@ -7,6 +7,15 @@ RIOTT = SETTINGS.riott
 SCENARIOS = list(RIOTT.scenarios)
 HEROIN = list(RIOTT.tipping.heroin_scenarios)
 HIGHER_IS_BETTER = SETTINGS.analysis(RIOTT.tipping.analysis).outcome.higher_is_better
+# The rules whose results the report shows (see report_stages).
+RIOTT_STAGES = [
+    "riott_scenario",
+    "riott_cells",
+    "riott_bank",
+    "riott_scenarios_pooled",
+    "riott_cells_pooled",
+    "riott_figures",
+]
 # The heatmap, tipping and structural cells in batches, one job per batch.
 CELL_BATCHES = batches(RIOTT)
 

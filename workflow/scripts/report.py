@@ -24,7 +24,9 @@ with logged(snakemake.log[0], "report") as log:
         }
         paths["heatmaps"] = layout.index(riott_layout.HEATMAP, inputs.riott_heatmaps)
         sections.append(section(settings.riott, paths))
-    info = provenance(params.data_files)
+    # The stages' fingerprints are also their rules' params: Snakemake re-ran any stage whose
+    # results came from other code, so these name the code behind every input.
+    info = provenance(params.data_files, code={**params.stage_code, "report": params.code})
     write_json(info, snakemake.output.provenance)
     context = build_context(
         settings,

@@ -49,12 +49,30 @@ def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:
     return versions
 
 
-def provenance(data_files: Mapping[str, str], date: str | None = None) -> dict[str, Any]:
-    """Date, software versions, code version and data version.
+def provenance(
+    data_files: Mapping[str, str],
+    date: str | None = None,
+    code: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Date, software versions, code version, code fingerprints and data version.
 
-    The data version is the checksum of the hand-entered inputs (``data_files``: name -> path),
-    so it identifies the data whether or not the run directory is a git checkout; the code
-    version is ``git describe`` of the checkout that holds this package.
+    Parameters
+    ----------
+    data_files
+        The hand-entered inputs, name -> path. Their checksums make the data version, which
+        identifies the data whether or not the run directory is a git checkout.
+    date
+        ISO date of the report; today by default.
+    code
+        Stage (workflow rule) -> fingerprint of the library code that wrote its results
+        (:mod:`hatmeta.codeprint`), the report's own included.
+
+    Returns
+    -------
+    dict
+        ``date``, ``software``, ``data_files`` (path and sha256 each), ``data_version``,
+        ``code_version`` (``git describe`` of the checkout that holds this package, which says
+        nothing of an installed copy) and ``code_fingerprints`` (``code`` as given).
     """
     files = {key: {"path": str(path), "sha256": sha256(path)} for key, path in data_files.items()}
     combined = hashlib.sha256("".join(f["sha256"] for f in files.values()).encode())
@@ -64,4 +82,5 @@ def provenance(data_files: Mapping[str, str], date: str | None = None) -> dict[s
         "data_files": files,
         "data_version": combined.hexdigest()[:12],
         "code_version": git_describe(Path(__file__).parent),
+        "code_fingerprints": dict(code or {}),
     }

@@ -36,6 +36,8 @@ from hatmeta.report.text import plain_language
 if TYPE_CHECKING:
     from hatmeta.config import Settings
 
+#: The files this module reads at run time, for the code fingerprint (:mod:`hatmeta.codeprint`).
+__package_data__ = ("templates/*",)
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "report.html.j2"
 TEMPLATE = TEMPLATE_DIR / TEMPLATE_NAME
