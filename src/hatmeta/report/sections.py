@@ -178,6 +178,7 @@ def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[
                 # The sparse-data rule holds for rates as for risks: counts, no probabilities.
                 "status": "insufficient evidence" if short else fit.status,
                 "reason": short,
+                "fit_status": fit.status,
                 "n_trials": int(diag.get("n_trials", 0)),
                 "events": diag.get("evidence", {}).get("events"),
                 "ratio": cell("rate_ratio", fmt_ratio),
