@@ -37,6 +37,7 @@ rule all:
     input:
         rules.extract.output,
         [fit_outputs(prior) for prior in PRIORS],
+        rate_outputs(),
         rules.classical.output,
         expand(rules.figures.output, evidence=EVIDENCE_SETS),
         optional_outputs(),

@@ -25,6 +25,8 @@ from hatmeta.report.render import build_context, render, write_report
 from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
 from hatmeta.riott import report as riott_report
 
+ROOT_DATA = Path(__file__).resolve().parents[1] / "data" / "raw"
+
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2213bc60000000049454e44ae426082"
@@ -657,3 +659,114 @@ def test_published_comparison_separates_point_and_interval(small_settings, resul
     part = html[html.index('<section id="published">') :]
     assert "differs: 1.45 here, 1.44 published" in part
     assert "differs: 1.20 to 1.70 here, 1.19 to 1.75 published" in part
+
+
+def test_counts_of_events_show_the_rate_model_and_published_results(project_settings, tmp_path):
+    """An analysis of events shows the rate model (rate ratio, rates per 100 person-years, the
+    approximation) instead of 'not modelled', and every analysis shows the published pooled
+    results of its outcome as published."""
+    from hatmeta.bayes.rates import describe_exposure, exposures
+
+    analyses = {k: project_settings.analyses[k] for k in ("illicit_heroin", "mortality", "sae")}
+    settings = project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
+    inputs = write_results(tmp_path, settings)
+    for evidence in settings.evidence.run:
+        for prior in settings.priors:
+            files = layout.fit_files(evidence, "sae", prior)
+            record = evidence_record(["DE2007", "CA2009"], 142) | {"units": ["events"]}
+            (tmp_path / files.diagnostics).write_text(
+                json.dumps({"status": "not modelled", "note": "events", "evidence": record})
+            )
+    arms = exposures(
+        pd.DataFrame(
+            {
+                "trial": ["DE2007", "DE2007"],
+                "role": ["treatment", "control"],
+                "total": [515, 500],
+                "timepoint": ["12 months", "12 months"],
+            }
+        )
+    )
+    inputs["rates"] = []
+    for evidence in settings.evidence.run:
+        for name in settings.analyses:
+            rates = tmp_path / layout.fill(layout.RATES, evidence=evidence, analysis=name)
+            diagnostics = tmp_path / layout.fill(
+                layout.RATES_DIAGNOSTICS, evidence=evidence, analysis=name
+            )
+            inputs["rates"] += [str(rates), str(diagnostics)]
+            if name != "sae":
+                pd.DataFrame([{"quantity": "status", "note": "participants"}]).to_csv(rates)
+                diagnostics.write_text(json.dumps({"status": "not a rate outcome"}))
+                continue
+            basis = "control arms pooled: 33 events / 611 person-years"
+            pd.DataFrame(
+                [
+                    ("rate_ratio", 3.1633, 1.5558, 6.3745, 3.3, "ratio", ""),
+                    ("P(rate_ratio > 1)", None, None, None, 0.9944, "probability", ""),
+                    ("rate_ratio_new_trial", 3.18, 1.02, 9.78, 3.8, "ratio", ""),
+                    ("tau", 0.26, 0.01, 0.94, 0.3, "log rate ratio", ""),
+                    (
+                        "rate_control",
+                        5.401,
+                        None,
+                        None,
+                        5.401,
+                        "events per 100 person-years",
+                        basis,
+                    ),
+                    (
+                        "rate_treatment",
+                        17.08,
+                        8.40,
+                        34.43,
+                        18.1,
+                        "events per 100 person-years",
+                        basis,
+                    ),
+                    (
+                        "rate_difference",
+                        11.68,
+                        3.00,
+                        29.03,
+                        12.7,
+                        "events per 100 person-years",
+                        basis,
+                    ),
+                ],
+                columns=["quantity", "median", "lower", "upper", "mean", "scale", "note"],
+            ).to_csv(rates, index=False)
+            diagnostics.write_text(
+                json.dumps(
+                    {
+                        "status": "passed",
+                        "draws": 2000,
+                        "chains": 4,
+                        "min_ess_bulk": 1617.8,
+                        "min_ess_tail": 1971.0,
+                        "max_r_hat": 1.0017,
+                        "divergences": 0,
+                        "n_trials": 2,
+                        "prior": "half-normal(0.5) on tau",
+                        "evidence": record,
+                        **describe_exposure(arms),
+                    }
+                )
+            )
+    inputs["published_effects"] = str(ROOT_DATA / "published_effects.csv")
+    html = unescape(render(context_for(settings, inputs)))
+    sae = html[html.index('id="analysis-sae"') :]
+    sae = sae[: sae.index("</section>")]
+    assert "not modelled by the binomial model" in sae and "No pooled estimate" not in sae
+    assert "rate model</span>" in sae  # the badge says what is shown
+    assert "3.16 (1.56 to 6.37)" in sae and "99%" in sae
+    assert "5.4" in sae and "17.1 (8.4 to 34.4)" in sae and "11.7 (3 to 29)" in sae
+    assert "Person-time is approximated" in sae and "515 participants x 1 year(s)" in sae
+    assert "13.5" in sae and "COCH11" in sae  # Cochrane 2011's pooled risk ratio beside it
+    mortality = html[html.index('id="analysis-mortality"') :]
+    mortality = mortality[: mortality.index("</section>")]
+    assert "0.65 (0.25 to 1.69)" in mortality and "1477" in mortality
+    assert "16 deaths: 6 SIH and 10 OMMT" in mortality
+    assert "rate ratio" not in mortality.lower()

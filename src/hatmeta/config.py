@@ -150,6 +150,12 @@ class ModelSettings(NamedTuple):
     gate: Gate
 
 
+class RateSettings(NamedTuple):
+    """The rate model of event counts: rates are reported per ``per_person_years``."""
+
+    per_person_years: float = 100.0
+
+
 class ReportSettings(NamedTuple):
     title: str
     model_checks_analysis: str
@@ -169,6 +175,7 @@ class Settings(NamedTuple):
     sparse_data: SparseData
     checks: Checks
     riott: RiottSettings | None
+    rates: RateSettings = RateSettings()
 
     def analysis(self, name: str) -> Analysis:
         return self.analyses[name]
@@ -273,6 +280,7 @@ def settings(config: Mapping[str, Any]) -> Settings:
             float(config["checks"]["imputation_tolerance"]),
         ),
         riott=_riott(config),
+        rates=RateSettings(float(config["rates"]["per_person_years"])),
     )
 
 

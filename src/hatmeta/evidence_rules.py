@@ -4,8 +4,9 @@ Four rules, each stated in the report where it applies:
 
 * **Events, not participants.** Counts whose unit is events (a participant may have several,
   as for serious adverse events) are not binomial counts of participants. Such an analysis is
-  not modelled, by the Bayesian binomial model or by the classical 2 x 2 methods; the report
-  shows its counts and says why (the sheet has no person-time for a rate model).
+  not modelled by the Bayesian binomial model or by the classical 2 x 2 methods; it is pooled as
+  events over person-time by the rate model (:mod:`hatmeta.bayes.rate_stage`), which states how
+  the person-time was obtained.
 * **Mixed outcome definitions.** When the included trials measure the outcome in different ways
   (more than one measure), the odds ratio is pooled but no risk ratio or risk difference: those
   need one baseline risk of one outcome, and a baseline averaged over different outcomes has no

@@ -29,6 +29,12 @@ FIT_DIAGNOSTICS = FIT + "diagnostics.json"
 FIT_LOO = FIT + "loo.csv"
 FIT_TRIALS = FIT + "trials.csv"
 
+# Rate stage: analyses whose counts are events, pooled as events over person-time (one
+# directory per evidence set x analysis, under the analysis's primary prior)
+RATES = "results/fits/{evidence}/{analysis}/rates.csv"
+RATES_DIAGNOSTICS = "results/fits/{evidence}/{analysis}/rates_diagnostics.json"
+RATE_FILES = (RATES, RATES_DIAGNOSTICS)
+
 # Classical reproduction and figures
 CLASSICAL = "results/classical/{evidence}/{analysis}.csv"
 PUBLISHED_COMPARISON = "results/classical/published_comparison.csv"
@@ -100,6 +106,14 @@ def index(pattern: str, paths: Iterable[str]) -> dict[str | tuple[str, ...], str
         values = match.groups()
         out[values[0] if len(names) == 1 else values] = str(path)
     return out
+
+
+def rates_index(paths: Iterable[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Every complete rate fit among ``paths``: ``(evidence, analysis)`` to (rates,
+    diagnostics)."""
+    paths = list(paths)
+    rates, diagnostics = (index(pattern, paths) for pattern in RATE_FILES)
+    return {key: (rates[key], diagnostics[key]) for key in sorted(set(rates) & set(diagnostics))}
 
 
 def fits_index(paths: Iterable[str]) -> dict[tuple[str, str, str], FitFiles]:

@@ -74,6 +74,11 @@ def fit_outputs(prior, evidence=EVIDENCE_SETS):
     ]
 
 
+def rate_outputs(evidence=EVIDENCE_SETS):
+    """Every rate-stage file: one pair per analysis, whatever its counts count."""
+    return expand(layout.RATE_FILES, evidence=evidence, analysis=ANALYSES)
+
+
 def data_files():
     """The hand-entered inputs this run reads, by config key (for provenance)."""
     return {key: path for key, path in SETTINGS.data._asdict().items() if path is not None}

@@ -21,3 +21,25 @@ rule fit:
         "logs/fit.log",
     script:
         "../scripts/fit.py"
+
+
+rule rate_fit:
+    """Pool every analysis whose counts are events as events over person-time (Poisson
+    random-effects model, the analysis's primary prior): one job, one compile, and only when
+    some analysis counts events."""
+    input:
+        tables=analysis_tables(),
+    output:
+        rate_outputs(),
+    params:
+        model=SETTINGS.model,
+        priors=SETTINGS.priors,
+        per=SETTINGS.rates.per_person_years,
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    log:
+        "logs/rate_fit.log",
+    script:
+        "../scripts/rate_fit.py"

@@ -20,10 +20,12 @@ def report_inputs():
             evidence=MAIN_EVIDENCE,
             analysis=ANALYSES,
         ),
+        "rates": rate_outputs(),
         "data": list(data_files().values()),
     }
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
+        inputs["published_effects"] = SETTINGS.data.published_effects
     if SETTINGS.riott is not None:
         inputs |= riott_report_inputs()
     return inputs

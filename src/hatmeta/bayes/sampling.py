@@ -135,8 +135,27 @@ class ModelRunner:
     def model(self) -> pm.Model:
         """The PyMC model (built on first access), e.g. for prior predictive checks."""
         if self._model is None:
-            self._model = build_model(self.n_trials)
+            self._model = self.build(self.n_trials)
         return self._model
+
+    def build(self, n_trials: int) -> pm.Model:
+        """The model structure this runner compiles (a subclass may compile another)."""
+        return build_model(n_trials)
+
+    def pack(self, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """One fit's data values packed into the model's containers."""
+        return pack(arrays)
+
+    def label(
+        self,
+        tree: xr.DataTree,
+        data: Any,
+        arrays: Mapping[str, np.ndarray],
+        prior: HeterogeneityPrior,
+        seed: int,
+    ) -> xr.DataTree:
+        """The sampled tree with trial labels and the data the fit used."""
+        return _label_tree(tree, data, arrays, prior, seed)
 
     @property
     def compiled(self) -> Any:
@@ -178,14 +197,14 @@ class ModelRunner:
         """
         s = sampler or self.sampler
         arrays = self.data_arrays(data, prior)
-        compiled = self.compiled.with_data(**pack(arrays))
+        compiled = self.compiled.with_data(**self.pack(arrays))
         ladder = list(s.target_accept)
         draws, accept = s.draws, ladder.pop(0)
         attempts = []
         while True:
             start = time.perf_counter()
             tree = self._sample(compiled, s, draws, accept)
-            tree = _label_tree(tree, data, arrays, prior, s.seed)
+            tree = self.label(tree, data, arrays, prior, s.seed)
             diagnostics = compute_diagnostics(tree)
             failures = check_diagnostics(diagnostics, gate)
             attempts.append(Attempt(draws, accept, tuple(failures), time.perf_counter() - start))

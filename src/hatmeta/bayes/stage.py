@@ -196,8 +196,8 @@ NOT_FITTED = {
     "no data": "no trial in this analysis has counts for both arms",
     "not modelled": (
         "the counts are of events, not of participants (a participant may have several), so "
-        "neither the binomial model nor the classical 2 x 2 methods apply; the sheet has no "
-        "person-time for a rate model"
+        "neither the binomial model nor the classical 2 x 2 methods apply; they are pooled as "
+        "events over person-time by the rate model (hatmeta.bayes.rate_stage)"
     ),
 }
 

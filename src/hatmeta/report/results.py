@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -31,13 +31,19 @@ class ReportInputs:
     prior_sensitivity: dict[str, str]
     rank: dict[str, str]
     published: str | None = None
+    #: Rate-stage files by (evidence, analysis): (rates, diagnostics).
+    rates: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    #: The published effects file, for the published results shown beside each analysis.
+    published_effects: str | None = None
 
     @classmethod
     def from_paths(cls, inputs: Mapping[str, Any]) -> ReportInputs:
         """From named input lists (the report rule's ``input``): ``audit``, ``fits``,
-        ``classical``, ``figures`` and, when that stage runs, ``published``."""
+        ``classical``, ``figures``, ``rates`` and, when configured, ``published`` and
+        ``published_effects``."""
         figures = list(inputs["figures"])
         published = list(_as_list(inputs.get("published")))
+        effects = list(_as_list(inputs.get("published_effects")))
         return cls(
             audit=str(inputs["audit"]),
             fits=layout.fits_index(inputs["fits"]),
@@ -46,6 +52,8 @@ class ReportInputs:
             prior_sensitivity=_by_analysis(layout.PRIOR_SENSITIVITY, figures),
             rank=_by_analysis(layout.RANK_PLOT, figures),
             published=published[0] if published else None,
+            rates=layout.rates_index(_as_list(inputs.get("rates"))),
+            published_effects=effects[0] if effects else None,
         )
 
 
@@ -87,6 +95,27 @@ def read_fit(files: layout.FitFiles) -> FitTables:
         diagnostics=diagnostics,
         posterior=files.posterior,
     )
+
+
+@dataclass(frozen=True)
+class RateTables:
+    """One analysis's rate fit, read: ``summary`` indexed by quantity (None without a fit)."""
+
+    summary: pd.DataFrame | None
+    diagnostics: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return self.diagnostics.get("status", "unknown")
+
+
+def read_rates(files: tuple[str, str]) -> RateTables:
+    """The rate summary and diagnostics of one analysis (:mod:`hatmeta.bayes.rate_stage`)."""
+    summary = pd.read_csv(files[0])
+    with open(files[1]) as handle:
+        diagnostics = json.load(handle)
+    fitted = "median" in summary.columns and not summary.empty
+    return RateTables(summary.set_index("quantity") if fitted else None, diagnostics)
 
 
 def _value(summary: pd.DataFrame | None, quantity: str, column: str = "median") -> float:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta.classical import RATIOS
+from hatmeta.evidence_rules import TrialCounts, sufficiency
 from hatmeta.figures import prior_labels
 from hatmeta.report.format import (
     DASH,
@@ -20,7 +21,7 @@ from hatmeta.report.format import (
     records,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.results import NOT_SHOWN, FitTables, fit_row
+from hatmeta.report.results import NOT_SHOWN, FitTables, fit_row, read_rates
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -150,10 +151,87 @@ def same_as(name: str, settings: Settings, fits: Fits, evidence: str) -> str:
     return ""
 
 
+def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[str, Any]]:
+    """The rate model's results of one analysis, one row per evidence set that has a rate fit
+    (empty when its counts are of participants)."""
+    rules = settings.sparse_data
+    rows = []
+    for evidence in settings.evidence.run:
+        files = inputs.rates.get((evidence, name))
+        if files is None:
+            continue
+        fit = read_rates(files)
+        if fit.summary is None:
+            continue
+        summary, diag = fit.summary, fit.diagnostics
+
+        def cell(quantity: str, fmt=fmt_number, summary=summary) -> tuple[str, str]:
+            row = summary.loc[quantity]
+            return fmt(row["median"]), fmt_interval(row["lower"], row["upper"], fmt)
+
+        rate = fmt_number
+        counts = diag.get("evidence", {})
+        short = sufficiency(TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), rules)
+        rows.append(
+            {
+                "evidence": evidence,
+                # The sparse-data rule holds for rates as for risks: counts, no probabilities.
+                "status": "insufficient evidence" if short else fit.status,
+                "reason": short,
+                "fit_status": fit.status,
+                "n_trials": int(diag.get("n_trials", 0)),
+                "events": diag.get("evidence", {}).get("events"),
+                "ratio": cell("rate_ratio", fmt_ratio),
+                "p_above_1": fmt_prob(summary.at["P(rate_ratio > 1)", "mean"]),
+                "ratio_new": cell("rate_ratio_new_trial", fmt_ratio),
+                "control": rate(summary.at["rate_control", "median"]),
+                "control_basis": summary.at["rate_control", "note"],
+                "treatment": cell("rate_treatment", rate),
+                "difference": cell("rate_difference", rate),
+                "scale": summary.at["rate_control", "scale"],
+                "approximated": bool(diag.get("exposure_approximated")),
+                "exposure_reason": diag.get("exposure_reason", ""),
+                "draws": diag.get("draws"),
+                "chains": diag.get("chains"),
+                "min_ess_bulk": _rounded_ess(diag.get("min_ess_bulk")),
+                "min_ess_tail": _rounded_ess(diag.get("min_ess_tail")),
+                "max_r_hat": fmt_number(diag.get("max_r_hat"), 4),
+                "divergences": diag.get("divergences"),
+                "prior": diag.get("prior", ""),
+            }
+        )
+    return rows
+
+
+def published_for(frame: pd.DataFrame | None, outcome: str) -> list[dict[str, Any]]:
+    """Published pooled results of one outcome, as published (estimate, interval, trials,
+    participants, the words noted), to show beside the analysis."""
+    if frame is None:
+        return []
+    rows = frame[(frame["scope"] == "pooled") & (frame["outcome"] == outcome)]
+    return [
+        {
+            "source": r["source"],
+            "statistic": r["statistic"],
+            "estimate": fmt_ratio(r["estimate"]),
+            "interval": DASH
+            if missing(r["lower"]) and missing(r["upper"])
+            else fmt_interval(r["lower"], r["upper"]),
+            "n_studies": fmt_number(r["n_studies"]),
+            "n_participants": fmt_number(r["n_participants"]),
+            "status": r["status"],
+            "note": "" if missing(r["note"]) else r["note"],
+        }
+        for r in records(rows)
+    ]
+
+
 def analysis_sections(settings: Settings, inputs: ReportInputs, fits: Fits) -> list[dict[str, Any]]:
-    """Per analysis (main evidence set): figures, refits, classical, evidence sets; an analysis
-    that pools the same trials as an earlier one gets a notice instead."""
+    """Per analysis (main evidence set): figures, refits, classical, evidence sets, the rate
+    model for counts of events and the published results of its outcome; an analysis that pools
+    the same trials as an earlier one gets a notice instead."""
     main = settings.evidence.main
+    effects = None if inputs.published_effects is None else pd.read_csv(inputs.published_effects)
     sections = []
     for name, analysis in settings.analyses.items():
         prior = analysis.primary_prior
@@ -170,6 +248,8 @@ def analysis_sections(settings: Settings, inputs: ReportInputs, fits: Fits) -> l
             "same_as": same_as(name, settings, fits, main),
             "result": formatted_result(row),
             "trials": records(fit.trials),
+            "rates": rate_rows(settings, inputs, name),
+            "published_pooled": published_for(effects, analysis.outcome.name),
         }
         if not section["same_as"]:
             classical = pd.read_csv(inputs.classical[(main, name)])
