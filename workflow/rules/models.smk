@@ -35,6 +35,7 @@ rule rate_fit:
         model=SETTINGS.model,
         priors=SETTINGS.priors,
         per=SETTINGS.rates.per_person_years,
+        code=code_fingerprint("rate_fit.py"),
     threads: 1
     resources:
         mem_mb=3000,

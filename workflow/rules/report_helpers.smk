@@ -34,7 +34,7 @@ def report_inputs():
 def report_stages():
     """The rules whose results the report shows, directly or through another rule's results
     (tests/test_workflow.py checks this list against the DAG)."""
-    stages = ["extract", "fit", "classical", "figures"]
+    stages = ["extract", "fit", "rate_fit", "classical", "figures"]
     if SETTINGS.data.published_effects is not None:
         stages.append("published_comparison")
     if SETTINGS.riott is not None:
