@@ -72,6 +72,12 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
                     "comparison/comparator_sensitivity", arm, "comparison/control_arms", controls
                 )
             )
+    for name, analysis in config["analyses"].items():
+        for key in ("select", "exclude"):
+            if key in analysis and "trials" not in config["data"]:
+                problems.append(
+                    (f"analyses/{name}/{key}", "selecting trials by attribute needs data/trials")
+                )
     checked = config.get("report", {}).get("model_checks_analysis")
     if checked is not None and checked not in config["analyses"]:
         problems.append(

@@ -3,6 +3,7 @@ rule extract:
     input:
         sheet=SETTINGS.data.extraction,
         bibliography=SETTINGS.data.bibliography,
+        trials=SETTINGS.data.trials or [],
     output:
         harmonised=layout.HARMONISED,
         audit=report(

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hatmeta.data.sheet import ALL_ARMS, RANDOMISED, derived_count, percent_agrees
+from hatmeta.data.trials import selection
 
 if TYPE_CHECKING:
     from hatmeta.config import Analysis, Comparison, ExtractSettings, Outcome
@@ -144,10 +145,13 @@ def analysis_table(
     analysis: Analysis,
     comparison: Comparison,
     statuses: Sequence[str],
+    trials: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows one analysis pools: two per included trial, one per excluded trial.
 
-    For each trial in ``analysis.trials`` (in that order), the first measure in
+    The trials are those of :func:`hatmeta.data.trials.selection` (``analysis.trials``
+    without a trials table); a trial that the selection leaves out gets its reason. For each
+    other trial, in that order, the first measure in
     ``analysis.measures`` with usable counts (events and total present, status in
     ``statuses``) for the treatment arm and for a control arm is taken; the control is the
     first arm in ``comparison.control_arms`` with such counts. Within a measure, rows are
@@ -157,9 +161,11 @@ def analysis_table(
     rows = harmonised[harmonised["measure"].isin(analysis.measures)]
     arms = [comparison.treatment_arm, *comparison.control_arms]
     out = []
-    for trial in analysis.trials:
+    for trial, left_out in selection(analysis, trials):
         trial_rows = rows[rows["trial"] == trial]
-        chosen = _first_usable(trial_rows, analysis.measures, comparison, statuses)
+        chosen = (
+            None if left_out else _first_usable(trial_rows, analysis.measures, comparison, statuses)
+        )
         if chosen is None:
             sheet_trial = harmonised[harmonised["trial"] == trial]
             out.append(
@@ -168,7 +174,7 @@ def analysis_table(
                     "country": sheet_trial["country"].iloc[0] if len(sheet_trial) else "",
                     "year": sheet_trial["year"].iloc[0] if len(sheet_trial) else pd.NA,
                     "included": False,
-                    "reason": _exclusion_reason(trial_rows, trial, arms, statuses),
+                    "reason": left_out or _exclusion_reason(trial_rows, trial, arms, statuses),
                 }
             )
             continue
@@ -246,20 +252,27 @@ def audit_table(
 
 def build_tables(
     sheet_path, bibliography_path, settings: ExtractSettings
-) -> dict[str, pd.DataFrame | dict[tuple[str, str], pd.DataFrame]]:
+) -> dict[str, pd.DataFrame | dict[tuple[str, str], pd.DataFrame] | None]:
     """Run the whole extract stage: load, check, harmonise, select.
 
     Returns
     -------
     dict
         ``sheet`` (the validated sheet), ``harmonised`` (every outcome figure), ``analyses``
-        (``{(evidence, analysis): table}``) and ``audit`` (every sheet row with its use).
+        (``{(evidence, analysis): table}``), ``audit`` (every sheet row with its use) and
+        ``trials`` (the trials table ``settings.trials``, None when there is none).
     """
     from hatmeta.data.sheet import load_bibliography, load_sheet
+    from hatmeta.data.trials import load_trials
 
     bibliography = load_bibliography(bibliography_path)
     sheet = load_sheet(
         sheet_path, bibliography, settings.outcomes, settings.checks.imputation_tolerance
+    )
+    trials = (
+        None
+        if settings.trials is None
+        else load_trials(settings.trials, bibliography, sheet["trial"])
     )
     harmonised = harmonise(sheet, settings.outcomes)
     analyses = {}
@@ -267,7 +280,7 @@ def build_tables(
     for evidence in settings.evidence.run:
         statuses = settings.evidence.sets[evidence]
         for name, analysis in settings.analyses.items():
-            table = analysis_table(harmonised, analysis, settings.comparison, statuses)
+            table = analysis_table(harmonised, analysis, settings.comparison, statuses, trials)
             analyses[(evidence, name)] = table
             for line in table.loc[table["included"], "line"]:
                 used_in.setdefault(int(line), []).append(f"{evidence}/{name}")
@@ -276,6 +289,7 @@ def build_tables(
         "harmonised": harmonised,
         "analyses": analyses,
         "audit": audit_table(sheet, bibliography, used_in),
+        "trials": trials,
     }
 
 
