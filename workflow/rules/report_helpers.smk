@@ -29,6 +29,14 @@ def report_inputs():
     }
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
+    if SETTINGS.data.trials is not None:
+        flow = rules.trial_flow.output
+        inputs |= {
+            "flow_characteristics": flow.characteristics,
+            "flow_matrix": flow.matrix,
+            "flow_counts": flow.counts,
+            "flow_figure": flow.figure,
+        }
     if SETTINGS.riott is not None:
         inputs |= riott_report_inputs()
     return inputs
