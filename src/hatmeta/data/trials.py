@@ -153,11 +153,12 @@ def load_trials(
 
 
 def _rule_reason(row: pd.Series, analysis: Analysis) -> str:
+    # An attribute the table lacks matches nothing (the start-up checks name it).
     for attribute, allowed in analysis.select:
-        if row[attribute] not in allowed:
-            return f"{attribute} {row[attribute]}, not selected"
+        if row.get(attribute) not in allowed:
+            return f"{attribute} {row.get(attribute, '(not in the trials table)')}, not selected"
     for attribute, dropped in analysis.exclude:
-        if row[attribute] in dropped:
+        if row.get(attribute) in dropped:
             return f"{attribute} {row[attribute]}, excluded"
     return ""
 
@@ -169,8 +170,8 @@ def selection(analysis: Analysis, table: pd.DataFrame | None) -> list[tuple[str,
     Without a trials table: the analysis's ``trials``, none left out here. With one: the
     analysis's ``trials`` (or, without them, every trial of the table) in that order, then the
     table's other trials; a trial is left out when an attribute under ``select`` has a value
-    not listed (``route inhaled, not selected``), when one under ``exclude`` has a value listed
-    (``route inhaled, excluded``), or when the analysis lists trials and not this one.
+    not listed (``route oral, not selected``), when one under ``exclude`` has a value listed
+    (``route oral, excluded``), or when the analysis lists trials and not this one.
     """
     if table is None:
         return [(trial, "") for trial in analysis.trials]
