@@ -654,3 +654,59 @@ def test_published_comparison_separates_point_and_interval(small_settings, resul
     part = html[html.index('<section id="published">') :]
     assert "differs: 1.45 here, 1.44 published" in part
     assert "differs: 1.20 to 1.70 here, 1.19 to 1.75 published" in part
+
+
+def test_published_results_show_their_note_and_a_limit_not_read(small_settings, results):
+    frame = pd.read_csv(results["published"])
+    frame["note"] = "Pooled: three studies; differs from ours: counts participants"
+    extra = frame.iloc[0].to_dict() | {
+        "statistic": "odds ratio",
+        "published_estimate": 13.5,
+        "published_lower": 2.5,
+        "published_upper": float("nan"),
+        "note": "Pooled in a network of 24 trials",
+    }
+    pd.concat([frame, pd.DataFrame([extra])]).to_csv(results["published"], index=False)
+    html = unescape(render(context_for(small_settings, results)))
+    part = html[html.index('<section id="published">') :]
+    part = part[: part.index("</section>")]
+    assert "Pooled: three studies; differs from ours: counts participants" in part
+    assert "Pooled in a network of 24 trials" in part
+    assert "odds ratio 13.5" in part and "to not read)" in part
+
+
+def test_the_studies_section_shows_characteristics_matrix_and_flow(small_settings, results):
+    from hatmeta.plots import flow_plot, save
+    from hatmeta.report.studies import section
+
+    root = Path(results["audit"]).parent
+    counts = pd.DataFrame(
+        {
+            "stage": ["trials known", "with usable counts", "in Retention"],
+            "analysis": ["", "", "retention"],
+            "n_trials": [3, 2, 1],
+            "trials": ["A1; B2; C3", "A1; B2", "A1"],
+        }
+    )
+    paths = {
+        "characteristics": root / "characteristics.csv",
+        "matrix": root / "matrix.csv",
+        "counts": root / "counts.csv",
+        "figure": root / "flow.png",
+    }
+    pd.DataFrame(
+        {"trial": ["A1", "B2", "C3"], "country": ["X", "Y", "Z"], "route": ["r1", "r2", "r1"]}
+    ).to_csv(paths["characteristics"], index=False)
+    pd.DataFrame(
+        {"trial": ["A1", "B2", "C3"], "retention": ["included", "route r2, not selected", ""]}
+    ).to_csv(paths["matrix"], index=False)
+    counts.to_csv(paths["counts"], index=False)
+    save(flow_plot(counts), paths["figure"])
+    extra = section({k: str(v) for k, v in paths.items()}, "all")
+    html = unescape(render(context_for(small_settings, results, sections=[extra])))
+    part = html[html.index('<section id="studies">') :]
+    part = part[: part.index("</section>")]
+    assert "3 trials are known; with usable counts: 2; in Retention: 1 (evidence set all)." in part
+    assert "route r2, not selected" in part and "<td>C3</td>" in part
+    assert "data:image/png;base64," in part
+    assert '<a href="#studies">' in html

@@ -55,6 +55,7 @@ def section(paths: Mapping[str, str], main_evidence: str = "") -> dict[str, Any]
             {
                 "caption": "Characteristics of the trials (arms with the numbers randomised, "
                 "from the extraction sheet; sources are bibliography keys)",
+                "compact": False,
                 **table(characteristics, CHARACTERISTICS_HEADERS),
             },
             {
@@ -67,6 +68,7 @@ def section(paths: Mapping[str, str], main_evidence: str = "") -> dict[str, Any]
                 "caption": "Trial flow: trials known, with usable counts (events and totals in "
                 "the treatment arm and a control arm for some measure) and in each primary "
                 "analysis (the first listed for its outcome)",
+                "compact": False,
                 **table(counts[list(COUNT_HEADERS)], COUNT_HEADERS),
             },
         ],
