@@ -118,6 +118,8 @@ def _names(
 
 def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[str]:
     """Stop (or warn) for an empty analysis of the main set; note every trial left out."""
+    from hatmeta.data.tables import left_out_line
+
     notes = []
     main = settings.evidence.main
     for (evidence, name), table in analyses.items():
@@ -134,10 +136,7 @@ def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[s
                 continue
             notes.append(f"WARNING {name}: {message}")
         if len(left_out):
-            total = len(included) + len(left_out)
-            reasons = left_out.groupby("reason", sort=False)["trial"].agg(", ".join)
-            why = "; ".join(f"{trials} ({reason})" for reason, trials in reasons.items())
-            notes.append(f"{evidence}/{name}: {len(included)} of {total} trials, left out {why}")
+            notes.append(f"{evidence}/{name}: {left_out_line(table)}")
     return notes
 
 

@@ -194,6 +194,17 @@ def analysis_table(
     return table
 
 
+def left_out_line(table: pd.DataFrame) -> str:
+    """``k of n trials, left out A, B (reason); C (reason)``: what an analysis table uses."""
+    included = table.loc[table["included"].astype(bool), "trial"].unique()
+    left_out = table.loc[~table["included"].astype(bool), ["trial", "reason"]]
+    line = f"{len(included)} of {len(included) + len(left_out)} trials"
+    if len(left_out):
+        reasons = left_out.groupby("reason", sort=False)["trial"].agg(", ".join)
+        line += ", left out " + "; ".join(f"{t} ({r})" for r, t in reasons.items())
+    return line
+
+
 def _derivation(row: pd.Series) -> str:
     percent = row["percent_text"]
     if row["status"] == "not_found":
