@@ -24,6 +24,7 @@ FILES = {
     "bibliography": "data/raw/bibliography.csv",
     "config": "config/config.yaml",
     "facts": "data/raw/riott_urine_testing.yaml",
+    "trials": "data/raw/trials.csv",
 }
 
 

@@ -46,8 +46,8 @@ def test_project_config_is_valid_and_gets_defaults():
             "priors/heterogeneity/bad",
         ),
         (
-            lambda c: c["analyses"]["retention"].pop("trials"),
-            "analyses/retention: 'trials' is a required property",
+            lambda c: [c["analyses"]["retention"].pop(k) for k in ("trials", "select")],
+            "analyses/retention: needs one of the keys trials, select, exclude",
         ),
         (
             lambda c: c["riott"]["tipping"].update(cells_per_job=0),
@@ -129,6 +129,12 @@ def test_optional_stages_have_no_defaults():
     def bare(config):
         config["data"] = {k: config["data"][k] for k in ("extraction", "bibliography")}
         config.pop("riott")
+        # Without a trials table an analysis lists its trials and selects on no attribute.
+        config["analyses"] = {
+            name: {k: v for k, v in spec.items() if k not in ("select", "exclude")}
+            for name, spec in config["analyses"].items()
+            if "trials" in spec
+        }
 
     typed = settings(validate(broken(bare)))
     assert typed.data.published_effects is None and typed.data.riott_testing is None

@@ -47,7 +47,10 @@ def problems_of(path, bibliography):
 
 def test_project_sheet_loads_every_trial_and_arm(bibliography):
     sheet = load(SHEET, bibliography)
-    assert set(sheet["trial"]) == {"CH1998", "NL2003", "ES2006", "DE2007", "CA2009", "EN2010"}
+    assert set(sheet["trial"]) == {
+        *("CH1998", "NL2003", "ES2006", "DE2007", "CA2009", "EN2010"),
+        *("BE2015", "NL2003I", "EN1980"),
+    }
     riott_arms = set(sheet.loc[sheet["trial"] == "EN2010", "arm"])
     assert riott_arms == {"SIH", "SIM", "OMMT"}
     # line numbers point at the file: header is line 1

@@ -770,3 +770,59 @@ def test_counts_of_events_show_the_rate_model_and_published_results(project_sett
     assert "0.65 (0.25 to 1.69)" in mortality and "1477" in mortality
     assert "16 deaths: 6 SIH and 10 OMMT" in mortality
     assert "rate ratio" not in mortality.lower()
+
+
+def test_published_results_show_their_note_and_a_limit_not_read(small_settings, results):
+    frame = pd.read_csv(results["published"])
+    frame["note"] = "Pooled: three studies; differs from ours: counts participants"
+    extra = frame.iloc[0].to_dict() | {
+        "statistic": "odds ratio",
+        "published_estimate": 13.5,
+        "published_lower": 2.5,
+        "published_upper": float("nan"),
+        "note": "Pooled in a network of 24 trials",
+    }
+    pd.concat([frame, pd.DataFrame([extra])]).to_csv(results["published"], index=False)
+    html = unescape(render(context_for(small_settings, results)))
+    part = html[html.index('<section id="published">') :]
+    part = part[: part.index("</section>")]
+    assert "Pooled: three studies; differs from ours: counts participants" in part
+    assert "Pooled in a network of 24 trials" in part
+    assert "odds ratio 13.5" in part and "to not read)" in part
+
+
+def test_the_studies_section_shows_characteristics_matrix_and_flow(small_settings, results):
+    from hatmeta.plots import flow_plot, save
+    from hatmeta.report.studies import section
+
+    root = Path(results["audit"]).parent
+    counts = pd.DataFrame(
+        {
+            "stage": ["trials known", "with usable counts", "in Retention"],
+            "analysis": ["", "", "retention"],
+            "n_trials": [3, 2, 1],
+            "trials": ["A1; B2; C3", "A1; B2", "A1"],
+        }
+    )
+    paths = {
+        "characteristics": root / "characteristics.csv",
+        "matrix": root / "matrix.csv",
+        "counts": root / "counts.csv",
+        "figure": root / "flow.png",
+    }
+    pd.DataFrame(
+        {"trial": ["A1", "B2", "C3"], "country": ["X", "Y", "Z"], "route": ["r1", "r2", "r1"]}
+    ).to_csv(paths["characteristics"], index=False)
+    pd.DataFrame(
+        {"trial": ["A1", "B2", "C3"], "retention": ["included", "route r2, not selected", ""]}
+    ).to_csv(paths["matrix"], index=False)
+    counts.to_csv(paths["counts"], index=False)
+    save(flow_plot(counts), paths["figure"])
+    extra = section({k: str(v) for k, v in paths.items()}, "all")
+    html = unescape(render(context_for(small_settings, results, sections=[extra])))
+    part = html[html.index('<section id="studies">') :]
+    part = part[: part.index("</section>")]
+    assert "3 trials are known; with usable counts: 2; in Retention: 1 (evidence set all)." in part
+    assert "route r2, not selected" in part and "<td>C3</td>" in part
+    assert "data:image/png;base64," in part
+    assert '<a href="#studies">' in html

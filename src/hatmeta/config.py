@@ -44,6 +44,7 @@ class DataFiles(NamedTuple):
     bibliography: str
     published_effects: str | None
     riott_testing: str | None
+    trials: str | None = None
 
 
 class Outcome(NamedTuple):
@@ -66,6 +67,9 @@ class Analysis(NamedTuple):
     primary_prior: str
     note: str
     one_definition: bool = False  # the measures are one definition (module evidence_rules)
+    #: Trial attributes kept and left out, as ``((attribute, (value, ...)), ...)`` (schema).
+    select: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Comparison(NamedTuple):
@@ -186,7 +190,12 @@ class Settings(NamedTuple):
     @property
     def extract(self) -> ExtractSettings:
         return ExtractSettings(
-            self.outcomes, self.analyses, self.comparison, self.evidence, self.checks
+            self.outcomes,
+            self.analyses,
+            self.comparison,
+            self.evidence,
+            self.checks,
+            self.data.trials,
         )
 
 
@@ -198,6 +207,8 @@ class ExtractSettings(NamedTuple):
     comparison: Comparison
     evidence: Evidence
     checks: Checks
+    #: The trials table (``data/trials``), read beside the sheet; None when not configured.
+    trials: str | None = None
 
 
 def _labels(comparison: Mapping[str, Any]) -> tuple[str, str]:
@@ -207,6 +218,11 @@ def _labels(comparison: Mapping[str, Any]) -> tuple[str, str]:
     controls = [labels.get(arm, arm) for arm in comparison["control_arms"]]
     control = comparison.get("control_label") or " or ".join(dict.fromkeys(controls))
     return treatment, control
+
+
+def _attributes(spec: Mapping[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """An analysis's ``select`` or ``exclude`` as nested tuples (hashable, stable repr)."""
+    return tuple((key, tuple(map(str, values))) for key, values in spec.items())
 
 
 def settings(config: Mapping[str, Any]) -> Settings:
@@ -229,10 +245,12 @@ def settings(config: Mapping[str, Any]) -> Settings:
             title=spec["title"],
             outcome=outcomes[spec["outcome"]],
             measures=tuple(spec["measures"]),
-            trials=tuple(spec["trials"]),
+            trials=tuple(spec.get("trials", ())),
             primary_prior=spec.get("primary_prior", primary),
             note=spec.get("note", ""),
             one_definition=bool(spec["one_definition"]),
+            select=_attributes(spec.get("select", {})),
+            exclude=_attributes(spec.get("exclude", {})),
         )
         for name, spec in config["analyses"].items()
     }

@@ -33,7 +33,17 @@ def schema_problems(config: Mapping[str, Any], schema_path: Path) -> list[Proble
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
-    return [("/".join(map(str, e.absolute_path)) or "(top level)", e.message) for e in errors]
+    return [("/".join(map(str, e.absolute_path)) or "(top level)", _message(e)) for e in errors]
+
+
+def _message(error) -> str:
+    """The schema error's message; "needs one of ..." for a choice of required keys (the
+    validator's own message would print the whole value)."""
+    options = error.schema.get("anyOf", []) if error.validator == "anyOf" else []
+    if options and all(set(option) == {"required"} for option in options):
+        keys = [key for option in options for key in option["required"]]
+        return f"needs one of the keys {', '.join(keys)}"
+    return error.message
 
 
 def undefined(key: str, value: str, where: str, defined) -> Problem:
@@ -72,6 +82,12 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
                     "comparison/comparator_sensitivity", arm, "comparison/control_arms", controls
                 )
             )
+    for name, analysis in config["analyses"].items():
+        for key in ("select", "exclude"):
+            if key in analysis and "trials" not in config["data"]:
+                problems.append(
+                    (f"analyses/{name}/{key}", "selecting trials by attribute needs data/trials")
+                )
     checked = config.get("report", {}).get("model_checks_analysis")
     if checked is not None and checked not in config["analyses"]:
         problems.append(

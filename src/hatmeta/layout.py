@@ -21,6 +21,12 @@ HARMONISED = "results/data/harmonised.csv"
 AUDIT = "results/data/audit.csv"
 ANALYSIS_TABLE = "results/data/analyses/{evidence}/{analysis}.csv"
 
+# Study flow (with a trials table): characteristics, trial x analysis, counts per stage
+CHARACTERISTICS = "results/data/characteristics.csv"
+TRIAL_FLOW = "results/data/trial_flow.csv"
+TRIAL_FLOW_COUNTS = "results/data/trial_flow_counts.csv"
+TRIAL_FLOW_FIGURE = "results/figures/trial_flow.png"
+
 # Modelling stage: one directory per evidence set x analysis x heterogeneity prior
 FIT = "results/fits/{evidence}/{analysis}/{prior}/"
 FIT_POSTERIOR = FIT + "posterior.nc"

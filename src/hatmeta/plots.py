@@ -267,4 +267,22 @@ def save(fig: Figure, path) -> None:
     plt.close(fig)
 
 
-__all__: Sequence[str] = ["forest_plot", "prior_sensitivity_plot", "save"]
+__all__: Sequence[str] = ["flow_plot", "forest_plot", "prior_sensitivity_plot", "save"]
+
+
+def flow_plot(counts: pd.DataFrame, title: str = "Trials from the sheet to the analyses") -> Figure:
+    """Trials at each stage of the study flow (``stage``, ``n_trials``): known, with usable
+    counts, then in each primary analysis, as horizontal bars from top to bottom."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.5, 0.45 * len(counts) + 1.0))
+        ys = np.arange(len(counts))[::-1]
+        colours = [OBSERVED, OBSERVED, *[SHRUNKEN] * (len(counts) - 2)][: len(counts)]
+        ax.barh(ys, counts["n_trials"], color=colours, height=0.6)
+        for y, n in zip(ys, counts["n_trials"], strict=True):
+            ax.text(n + 0.1, y, str(int(n)), va="center")
+        ax.set_yticks(ys, [_shorten(str(s), 60) for s in counts["stage"]])
+        ax.set_xlim(0, max(int(counts["n_trials"].max()), 1) * 1.15)
+        ax.xaxis.set_major_locator(FixedLocator(range(int(counts["n_trials"].max()) + 1)))
+        ax.set_xlabel("trials")
+        ax.set_title(title, loc="left")
+        return fig

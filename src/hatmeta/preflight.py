@@ -73,7 +73,31 @@ def _data_files(settings: Settings, problems: _Problems) -> bool:
     return ok
 
 
-def _names(settings: Settings, sheet: pd.DataFrame, path: str, problems: _Problems) -> None:
+def _attribute_names(settings: Settings, trials: pd.DataFrame, problems: _Problems) -> None:
+    """Every attribute an analysis selects or excludes on is a column of the trials table, and
+    every value it names occurs in that column."""
+    from hatmeta.data.trials import attributes
+
+    path = settings.data.trials
+    columns = attributes(trials)
+    for name, analysis in settings.analyses.items():
+        for rule, spec in (("select", analysis.select), ("exclude", analysis.exclude)):
+            for attribute, values in spec:
+                key = ("analyses", name, rule, attribute)
+                if not problems.require(key, attribute, "trial attribute", columns, path):
+                    continue
+                for i, value in enumerate(values):
+                    what = f"value of {attribute}"
+                    problems.require((*key, i), value, what, trials[attribute], path)
+
+
+def _names(
+    settings: Settings,
+    sheet: pd.DataFrame,
+    path: str,
+    problems: _Problems,
+    trials: pd.DataFrame | None = None,
+) -> None:
     for name, analysis in settings.analyses.items():
         for i, trial in enumerate(analysis.trials):
             problems.require(("analyses", name, "trials", i), trial, "trial", sheet["trial"], path)
@@ -84,6 +108,8 @@ def _names(settings: Settings, sheet: pd.DataFrame, path: str, problems: _Proble
             key = ("analyses", name, "measures", i)
             problems.require(key, measure, "measure", sheet["measure"], path)
     comparison = settings.comparison
+    if trials is not None:
+        _attribute_names(settings, trials, problems)
     key = ("comparison", "treatment_arm")
     problems.require(key, comparison.treatment_arm, "arm", sheet["arm"], path)
     for i, arm in enumerate(comparison.control_arms):
@@ -92,6 +118,8 @@ def _names(settings: Settings, sheet: pd.DataFrame, path: str, problems: _Proble
 
 def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[str]:
     """Stop (or warn) for an empty analysis of the main set; note every trial left out."""
+    from hatmeta.data.tables import left_out_line
+
     notes = []
     main = settings.evidence.main
     for (evidence, name), table in analyses.items():
@@ -108,10 +136,7 @@ def _coverage(settings: Settings, analyses: dict, problems: _Problems) -> list[s
                 continue
             notes.append(f"WARNING {name}: {message}")
         if len(left_out):
-            total = len(included) + len(left_out)
-            reasons = left_out.groupby("reason", sort=False)["trial"].agg(", ".join)
-            why = "; ".join(f"{trials} ({reason})" for reason, trials in reasons.items())
-            notes.append(f"{evidence}/{name}: {len(included)} of {total} trials, left out {why}")
+            notes.append(f"{evidence}/{name}: {left_out_line(table)}")
     return notes
 
 
@@ -170,11 +195,10 @@ def check(settings: Settings, source: str, positions: Positions) -> list[str]:
         built = build_tables(data.extraction, data.bibliography, settings.extract)
     except ExtractionError as err:
         raise InputError(str(err)) from None
-    _names(settings, built["sheet"], data.extraction, problems)
+    _names(settings, built["sheet"], data.extraction, problems, built["trials"])
     if problems.items:
-        raise InputError(
-            f"{source} names what {data.extraction} lacks:\n" + "\n".join(problems.items)
-        )
+        lacking = data.extraction if data.trials is None else f"{data.extraction} or {data.trials}"
+        raise InputError(f"{source} names what {lacking} lacks:\n" + "\n".join(problems.items))
     notes = _coverage(settings, built["analyses"], problems)
     if settings.riott is not None:
         _riott(settings, built["harmonised"], data.extraction, problems)

@@ -47,7 +47,12 @@ COMPARISON_COLUMNS = [
     "point",
     "interval",
     "missing",
+    "note",
 ]
+#: Pooled statistics shown beside ours; only risk ratios are reproduced (DerSimonian-Laird).
+RATIOS = ("risk ratio", "odds ratio")
+REPRODUCED = "risk ratio"
+
 #: Published ratios are given to two decimals: ours "agrees" when it rounds to the same value.
 DECIMALS = 2
 
@@ -154,15 +159,19 @@ def published_comparison(
     comparison: Comparison,
 ) -> pd.DataFrame:
     """Each published pooled risk ratio reproduced by DerSimonian-Laird on its trial set, as
-    listed or derived from its participant total (module docstring)."""
+    listed or derived from its participant total (module docstring); a pooled odds ratio is
+    shown with its note (what it pooled, how it differs from ours), not reproduced."""
     totals = randomised_totals(audit, comparison)
     rows = []
-    pooled = published[(published["scope"] == "pooled") & (published["statistic"] == "risk ratio")]
+    pooled = published[(published["scope"] == "pooled") & published["statistic"].isin(RATIOS)]
     for record in pooled.to_dict("records"):
         listed = [t for t in str(record["trials"] or "").split(";") if t and t != "nan"]
         trials, trial_set = listed, "as published"
-        if not listed:
+        reproduced = record["statistic"] == REPRODUCED
+        if not listed and reproduced:
             trials, trial_set = derive_trials(record["n_studies"], record["n_participants"], totals)
+        elif not listed:
+            trial_set = "not stated"
         row = {
             "source": record["source"],
             "outcome": record["outcome"],
@@ -174,8 +183,11 @@ def published_comparison(
             "published_upper": record["upper"],
             "published_n_studies": record["n_studies"],
             "published_n_participants": record["n_participants"],
+            "note": record.get("note", ""),
         }
-        if trials:
+        if not reproduced:
+            row["missing"] = f"not reproduced: only pooled {REPRODUCED}s are reproduced here"
+        elif trials:
             row |= _reproduce(trials, record["outcome"], tables, analyses)
         else:
             row["missing"] = "the trial set"

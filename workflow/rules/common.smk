@@ -89,6 +89,8 @@ def optional_outputs():
     outputs = []
     if SETTINGS.data.published_effects is not None:
         outputs += rules.published_comparison.output
+    if SETTINGS.data.trials is not None:
+        outputs += rules.trial_flow.output
     if SETTINGS.riott is not None:
         outputs += riott_outputs()
     return outputs

@@ -26,6 +26,14 @@ def report_inputs():
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
         inputs["published_effects"] = SETTINGS.data.published_effects
+    if SETTINGS.data.trials is not None:
+        flow = rules.trial_flow.output
+        inputs |= {
+            "flow_characteristics": flow.characteristics,
+            "flow_matrix": flow.matrix,
+            "flow_counts": flow.counts,
+            "flow_figure": flow.figure,
+        }
     if SETTINGS.riott is not None:
         inputs |= riott_report_inputs()
     return inputs
@@ -37,6 +45,8 @@ def report_stages():
     stages = ["extract", "fit", "rate_fit", "classical", "figures"]
     if SETTINGS.data.published_effects is not None:
         stages.append("published_comparison")
+    if SETTINGS.data.trials is not None:
+        stages.append("trial_flow")
     if SETTINGS.riott is not None:
         stages += RIOTT_STAGES
     return stages

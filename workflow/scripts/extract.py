@@ -1,7 +1,7 @@
 """Snakemake adapter for the extract stage: read inputs and params, call hatmeta, write."""
 
 from hatmeta import layout
-from hatmeta.data.tables import build_tables
+from hatmeta.data.tables import build_tables, left_out_line
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
 
@@ -14,5 +14,4 @@ with logged(snakemake.log[0], "extract") as log:
     for key, path in layout.index(layout.ANALYSIS_TABLE, snakemake.output.analyses).items():
         table = tables["analyses"][key]
         write_csv(table, path)
-        included = table.loc[table["included"], "trial"].nunique()
-        log.info("%s/%s: %d trial(s) included", *key, included)
+        log.info("%s/%s: %s", *key, left_out_line(table))

@@ -13,6 +13,12 @@ with logged(snakemake.log[0], "report") as log:
     params, inputs = snakemake.params, snakemake.input
     settings = params.settings
     sections = []
+    named = dict(inputs.items())
+    if "flow_characteristics" in named:
+        from hatmeta.report.studies import section as studies_section
+
+        paths = {k.removeprefix("flow_"): v for k, v in named.items() if k.startswith("flow_")}
+        sections.append(studies_section(paths, settings.evidence.main))
     if settings.riott is not None:
         from hatmeta.riott import layout as riott_layout
         from hatmeta.riott.report import section

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from hatmeta.data.sheet import ALL_ARMS, RANDOMISED, derived_count, percent_agrees
+from hatmeta.data.trials import selection
 
 if TYPE_CHECKING:
     from hatmeta.config import Analysis, Comparison, ExtractSettings, Outcome
@@ -145,10 +146,13 @@ def analysis_table(
     analysis: Analysis,
     comparison: Comparison,
     statuses: Sequence[str],
+    trials: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The rows one analysis pools: two per included trial, one per excluded trial.
 
-    For each trial in ``analysis.trials`` (in that order), the first measure in
+    The trials are those of :func:`hatmeta.data.trials.selection` (``analysis.trials``
+    without a trials table); a trial that the selection leaves out gets its reason. For each
+    other trial, in that order, the first measure in
     ``analysis.measures`` with usable counts (events and total present, status in
     ``statuses``) for the treatment arm and for a control arm is taken; the control is the
     first arm in ``comparison.control_arms`` with such counts. Within a measure, rows are
@@ -158,9 +162,11 @@ def analysis_table(
     rows = harmonised[harmonised["measure"].isin(analysis.measures)]
     arms = [comparison.treatment_arm, *comparison.control_arms]
     out = []
-    for trial in analysis.trials:
+    for trial, left_out in selection(analysis, trials):
         trial_rows = rows[rows["trial"] == trial]
-        chosen = _first_usable(trial_rows, analysis.measures, comparison, statuses)
+        chosen = (
+            None if left_out else _first_usable(trial_rows, analysis.measures, comparison, statuses)
+        )
         if chosen is None:
             sheet_trial = harmonised[harmonised["trial"] == trial]
             out.append(
@@ -169,7 +175,7 @@ def analysis_table(
                     "country": sheet_trial["country"].iloc[0] if len(sheet_trial) else "",
                     "year": sheet_trial["year"].iloc[0] if len(sheet_trial) else pd.NA,
                     "included": False,
-                    "reason": _exclusion_reason(trial_rows, trial, arms, statuses),
+                    "reason": left_out or _exclusion_reason(trial_rows, trial, arms, statuses),
                 }
             )
             continue
@@ -187,6 +193,17 @@ def analysis_table(
     for column in ("events", "total", "line", "year"):
         table[column] = table[column].astype("Int64")
     return table
+
+
+def left_out_line(table: pd.DataFrame) -> str:
+    """``k of n trials, left out A, B (reason); C (reason)``: what an analysis table uses."""
+    included = table.loc[table["included"].astype(bool), "trial"].unique()
+    left_out = table.loc[~table["included"].astype(bool), ["trial", "reason"]]
+    line = f"{len(included)} of {len(included) + len(left_out)} trials"
+    if len(left_out):
+        reasons = left_out.groupby("reason", sort=False)["trial"].agg(", ".join)
+        line += ", left out " + "; ".join(f"{t} ({r})" for r, t in reasons.items())
+    return line
 
 
 def _derivation(row: pd.Series) -> str:
@@ -247,20 +264,27 @@ def audit_table(
 
 def build_tables(
     sheet_path, bibliography_path, settings: ExtractSettings
-) -> dict[str, pd.DataFrame | dict[tuple[str, str], pd.DataFrame]]:
+) -> dict[str, pd.DataFrame | dict[tuple[str, str], pd.DataFrame] | None]:
     """Run the whole extract stage: load, check, harmonise, select.
 
     Returns
     -------
     dict
         ``sheet`` (the validated sheet), ``harmonised`` (every outcome figure), ``analyses``
-        (``{(evidence, analysis): table}``) and ``audit`` (every sheet row with its use).
+        (``{(evidence, analysis): table}``), ``audit`` (every sheet row with its use) and
+        ``trials`` (the trials table ``settings.trials``, None when there is none).
     """
     from hatmeta.data.sheet import load_bibliography, load_sheet
+    from hatmeta.data.trials import load_trials
 
     bibliography = load_bibliography(bibliography_path)
     sheet = load_sheet(
         sheet_path, bibliography, settings.outcomes, settings.checks.imputation_tolerance
+    )
+    trials = (
+        None
+        if settings.trials is None
+        else load_trials(settings.trials, bibliography, sheet["trial"])
     )
     harmonised = harmonise(sheet, settings.outcomes)
     analyses = {}
@@ -268,7 +292,7 @@ def build_tables(
     for evidence in settings.evidence.run:
         statuses = settings.evidence.sets[evidence]
         for name, analysis in settings.analyses.items():
-            table = analysis_table(harmonised, analysis, settings.comparison, statuses)
+            table = analysis_table(harmonised, analysis, settings.comparison, statuses, trials)
             analyses[(evidence, name)] = table
             for line in table.loc[table["included"], "line"]:
                 used_in.setdefault(int(line), []).append(f"{evidence}/{name}")
@@ -277,6 +301,7 @@ def build_tables(
         "harmonised": harmonised,
         "analyses": analyses,
         "audit": audit_table(sheet, bibliography, used_in),
+        "trials": trials,
     }
 
 

@@ -85,6 +85,15 @@ def prior_table(settings: Settings) -> list[dict[str, Any]]:
     return rows
 
 
+def _trial_rule(analysis) -> str:
+    """The analysis's trials as configured: its list and its attribute selection."""
+    parts = [", ".join(analysis.trials)] if analysis.trials else ["every trial of the trials table"]
+    for word, rule in (("selecting", analysis.select), ("excluding", analysis.exclude)):
+        if rule:
+            parts.append(f"{word} " + "; ".join(f"{k}: {', '.join(v)}" for k, v in rule))
+    return ", ".join(parts)
+
+
 def methods(settings: Settings) -> dict[str, Any]:
     """Everything the methods section states, taken from the config."""
     evidence = settings.evidence
@@ -107,7 +116,7 @@ def methods(settings: Settings) -> dict[str, Any]:
                 "event": a.outcome.event,
                 "higher_is_better": a.outcome.higher_is_better,
                 "measures": ", ".join(a.measures),
-                "trials": ", ".join(a.trials),
+                "trials": _trial_rule(a),
                 "note": a.note,
             }
             for name, a in settings.analyses.items()

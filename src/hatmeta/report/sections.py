@@ -281,10 +281,9 @@ def published_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "outcome": r["outcome"],
                 "trials": (r.get("trials") or DASH).replace(";", ", "),
                 "trial_set": r["trial_set"],
+                "statistic": r["statistic"],
                 "published": fmt_ratio(r["published_estimate"]),
-                "published_ci": DASH
-                if missing(r["published_lower"])
-                else fmt_interval(r["published_lower"], r["published_upper"]),
+                "published_ci": _published_interval(r["published_lower"], r["published_upper"]),
                 "published_n": f"{fmt_number(r['published_n_studies'])} / "
                 f"{fmt_number(r['published_n_participants'])}",
                 "analysis": r.get("analysis") or DASH,
@@ -295,9 +294,20 @@ def published_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
                 "point": r["point"],
                 "interval": r["interval"],
                 "missing": r.get("missing") or "",
+                "note": "" if missing(r.get("note")) else str(r.get("note") or ""),
             }
         )
     return rows
+
+
+def _published_interval(lower, upper) -> str:
+    """A published interval; a limit that was not read says so."""
+    if missing(lower) and missing(upper):
+        return DASH
+    if missing(lower) or missing(upper):
+        bounds = ["not read" if missing(v) else fmt_ratio(v) for v in (lower, upper)]
+        return f"{bounds[0]} to {bounds[1]}"
+    return fmt_interval(lower, upper)
 
 
 def _rounded_ess(value) -> str:
