@@ -22,6 +22,7 @@ include: "workflow/rules/extract.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/classical.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/certainty.smk"
 
 
 # Stages specific to one review run only when the config asks for them.
@@ -39,6 +40,7 @@ rule all:
         [fit_outputs(prior) for prior in PRIORS],
         rules.classical.output,
         expand(rules.figures.output, evidence=EVIDENCE_SETS),
+        expand(rules.certainty.output, evidence=EVIDENCE_SETS),
         optional_outputs(),
         report_outputs(),
     default_target: True
