@@ -20,10 +20,11 @@ def report_inputs():
         "fits": fit_outputs(PRIORS),
         "classical": expand(layout.CLASSICAL, evidence=MAIN_EVIDENCE, analysis=ANALYSES),
         "figures": expand(
-            [layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT],
+            [layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT, layout.FUNNEL],
             evidence=MAIN_EVIDENCE,
             analysis=ANALYSES,
         ),
+        "certainty": layout.fill(layout.CERTAINTY, evidence=MAIN_EVIDENCE),
         "data": list(data_files().values()),
         "template": str(TEMPLATE),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -31,13 +31,17 @@ class ReportInputs:
     prior_sensitivity: dict[str, str]
     rank: dict[str, str]
     published: str | None = None
+    #: The certainty table of the main evidence set, and the funnel plots.
+    certainty: str | None = None
+    funnel: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_paths(cls, inputs: Mapping[str, Any]) -> ReportInputs:
         """From named input lists (the report rule's ``input``): ``audit``, ``fits``,
-        ``classical``, ``figures`` and, when that stage runs, ``published``."""
+        ``classical``, ``figures``, ``certainty`` and, when that stage runs, ``published``."""
         figures = list(inputs["figures"])
         published = list(_as_list(inputs.get("published")))
+        certainty = list(_as_list(inputs.get("certainty")))
         return cls(
             audit=str(inputs["audit"]),
             fits=layout.fits_index(inputs["fits"]),
@@ -46,6 +50,8 @@ class ReportInputs:
             prior_sensitivity=_by_analysis(layout.PRIOR_SENSITIVITY, figures),
             rank=_by_analysis(layout.RANK_PLOT, figures),
             published=published[0] if published else None,
+            certainty=certainty[0] if certainty else None,
+            funnel=_by_analysis(layout.FUNNEL, figures),
         )
 
 
