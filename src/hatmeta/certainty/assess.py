@@ -24,7 +24,7 @@ from hatmeta.certainty import (
     publication_bias,
     risk_of_bias,
 )
-from hatmeta.certainty.absolute import absolute_effects
+from hatmeta.certainty.absolute import absolute_effects, more_fewer
 from hatmeta.certainty.domains import (
     RATINGS,
     footnoted,
@@ -205,6 +205,7 @@ def assess_analysis(
         "certainty": RATINGS[value],
         "symbols": symbols(value),
         "footnotes": SEPARATOR.join(d.footnote() for d in notes),
+        "notes": SEPARATOR.join(d.footnote(rule=False) for d in notes),
     }
     absolute = ""
     if base is not None and status != "insufficient evidence":
@@ -217,7 +218,10 @@ def assess_analysis(
             "rd_per_1000_lower": effect.difference_lower,
             "rd_per_1000_upper": effect.difference_upper,
         }
-        absolute = effect.difference_text
+        absolute = (
+            f"{more_fewer(effect.difference)} per 1000, 95% CrI "
+            f"{more_fewer(effect.difference_lower)} to {more_fewer(effect.difference_upper)}"
+        )
         extra = [
             absolute_effects(draws, b.value, b.label, b.source)
             for b in settings.baseline_risks.get(analysis.outcome.name, ())

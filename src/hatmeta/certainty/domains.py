@@ -72,8 +72,9 @@ class Domain:
             return f"{LEVEL_WORDS[self.level]} (overridden: {self.overridden})"
         return LEVEL_WORDS[self.level] if self.assessed else "not assessed"
 
-    def footnote(self) -> str:
-        """The footnote of a downgrade (or of a domain the reader must know was not assessed)."""
+    def footnote(self, rule: bool = True) -> str:
+        """The footnote of a downgrade (or of a domain the reader must know was not assessed),
+        with the rule or (``rule=False``, where the rules are listed once) without."""
         name = DOMAIN_NAMES[self.domain].capitalize()
         if self.overridden:
             was = LEVEL_WORDS[self.rule_level if self.rule_level is not None else 0]
@@ -83,7 +84,8 @@ class Domain:
             )
         if not self.assessed:
             return f"{name}: not assessed: {self.numbers}"
-        return f"{name}: {LEVEL_WORDS[self.level]}. {self.numbers} Rule: {self.rule}"
+        text = f"{name}: {LEVEL_WORDS[self.level]}. {self.numbers}"
+        return f"{text} Rule: {self.rule}" if rule else text
 
 
 def override(domain: Domain, overrides: Mapping[str, Override]) -> Domain:

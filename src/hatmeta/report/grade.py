@@ -44,11 +44,14 @@ def _text(value: Any) -> str:
 
 def _relative(row: dict[str, Any]) -> str:
     if missing(row.get("or_median")):
-        status = row.get("status", "")
-        reason = _text(row.get("reason"))
-        return f"not estimated ({status}{': ' + reason if reason else ''})"
+        return f"not estimated ({row.get('status', '')}; see comments)"
     interval = fmt_interval(row["or_lower"], row["or_upper"])
     return f"OR {fmt_ratio(row['or_median'])} ({interval})"
+
+
+def _short(reason: str) -> str:
+    """A reason without its bracketed detail (the detail is in the footnotes)."""
+    return reason.split(" (", 1)[0]
 
 
 def _certainty(row: dict[str, Any]) -> str:
@@ -57,17 +60,24 @@ def _certainty(row: dict[str, Any]) -> str:
     return f"{row['symbols']} {row['certainty']}"
 
 
-def grade_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
+def grade_rows(
+    frame: pd.DataFrame, column: str = "notes"
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Display rows of the summary of findings, and its footnotes numbered in table order
-    (each row carries the numbers of its own)."""
+    (each row carries the numbers of its own; a footnote two rows share is written once).
+    ``column``: ``notes`` (the numbers only, the rules listed once beside the table) or
+    ``footnotes`` (each with its rule)."""
     rows, footnotes = [], []
     for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
-        own = [note for note in _text(row.get("footnotes")).split(SEPARATOR) if note]
+        own = [note for note in _text(row.get(column)).split(SEPARATOR) if note]
         numbers = []
         for note in own:
-            footnotes.append(note)
-            numbers.append(len(footnotes))
-        control = _text(row.get("risk_with_control"))
+            if note not in footnotes:
+                footnotes.append(note)
+            numbers.append(footnotes.index(note) + 1)
+        numbers.sort()
+        per_1000 = row.get("control_per_1000")
+        control = "" if missing(per_1000) else f"{float(per_1000):.0f} per 1000"
         absolute = bool(control)
         rows.append(
             {
@@ -85,7 +95,7 @@ def grade_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
                 "baseline_source": _text(row.get("baseline_source")),
                 "difference": _text(row.get("risk_difference")),
                 "intervention": _text(row.get("risk_with_intervention")),
-                "no_absolute": "" if absolute else _text(row.get("no_absolute_measures")),
+                "no_absolute": "" if absolute else _short(_text(row.get("no_absolute_measures"))),
                 "other_baselines": [
                     b for b in _text(row.get("other_baselines")).split(SEPARATOR) if b
                 ],
@@ -96,8 +106,9 @@ def grade_rows(frame: pd.DataFrame) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The summary of findings as a table (one row per analysis; footnotes in full)."""
-    rows, footnotes = grade_rows(frame)
+    """The summary of findings as a table (one row per analysis; its footnotes in full, each
+    with its rule, numbered within the row)."""
+    rows, footnotes = grade_rows(frame, "footnotes")
     out = []
     for r in rows:
         control = r["control"] or DASH
@@ -115,7 +126,9 @@ def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 "risk_with_control": control,
                 "risk_difference": r["difference"] or r["no_absolute"] or DASH,
                 "comments": r["statement"],
-                "footnotes": SEPARATOR.join(f"{n}. {footnotes[n - 1]}" for n in r["notes"]),
+                "footnotes": SEPARATOR.join(
+                    f"{i}. {footnotes[n - 1]}" for i, n in enumerate(r["notes"], start=1)
+                ),
             }
         )
     return pd.DataFrame(out, columns=SOF_COLUMNS)
