@@ -11,6 +11,9 @@ NOTEBOOKS = ["extraction_audit", "model_checks"]
 STAGE_NOTEBOOKS = {"riott_sensitivity": "riott"}
 if SETTINGS.riott is not None:
     NOTEBOOKS.append("riott_sensitivity")
+# Config sections no notebook shows: editing them (say, a certainty threshold or override)
+# re-runs no notebook.
+NOT_IN_NOTEBOOKS = ["certainty"]
 
 
 def report_inputs():
@@ -63,7 +66,7 @@ def notebook_config(wildcards):
     """The config a notebook reads: without the optional stages' sections it does not show, so
     that editing one of them (say, a scenario) re-runs only the notebook that shows it."""
     shown = STAGE_NOTEBOOKS.get(wildcards.notebook)
-    hidden = set(STAGE_NOTEBOOKS.values()) - {shown}
+    hidden = (set(STAGE_NOTEBOOKS.values()) - {shown}) | set(NOT_IN_NOTEBOOKS)
     return {key: value for key, value in config.items() if key not in hidden}
 
 
