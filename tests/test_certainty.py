@@ -231,7 +231,8 @@ def test_imprecision_counts_thresholds_crossed(settings, median, sd, crossed):
     domain = imprecision.assess(log_or, 0.2, 100_000, True, "", settings)
     assert domain.level == min(crossed, 2), domain.numbers
     lower, _, upper = rd_interval(log_or, 0.2)
-    assert f"{lower:+.0f} to {upper:+.0f} per 1000" in domain.numbers
+    span = f"{imprecision._signed(lower)} to {imprecision._signed(upper)} per 1000"
+    assert span in domain.numbers
 
 
 def test_the_thresholds_are_the_relevant_odds_ratio_at_the_control_risk():

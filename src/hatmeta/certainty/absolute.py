@@ -3,7 +3,7 @@
 At an assumed control risk ``p0`` each draw of the odds ratio gives the risk with the
 intervention, ``p1 = p0 OR / (1 - p0 + p0 OR)``, and the difference ``p1 - p0``; the report
 gives their medians and 95% equal-tailed intervals per 1000 people, as GRADEpro words them:
-"N per 1000 (A to B)" and "N more per 1000 (A fewer to B more)".
+"N per 1000 (from A to B)" and "N more per 1000 (A fewer to B more)".
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Absolute:
     def intervention_text(self) -> str:
         return (
             f"{self.intervention:.0f} per {PER} "
-            f"({self.intervention_lower:.0f} to {self.intervention_upper:.0f})"
+            f"(from {self.intervention_lower:.0f} to {self.intervention_upper:.0f})"
         )
 
     @property

@@ -122,8 +122,8 @@ def assess(
         }
         lower, _, upper = interval(1000 * risk_difference(draws, baseline))
         crossed = _crossed(lower, upper, per_1000)
-        values = {k: f"{v:+.0f} per 1000" for k, v in per_1000.items()}
-        span = f"95% CrI of the risk difference {lower:+.0f} to {upper:+.0f} per 1000"
+        values = {k: f"{_signed(v)} per 1000" for k, v in per_1000.items()}
+        span = f"95% CrI of the risk difference {_signed(lower)} to {_signed(upper)} per 1000"
     named = {"benefit": "relevant benefit", "null": "null", "harm": "relevant harm"}
     listed = ", ".join(f"{named[k]} {values[k]}" for k in odds)
     if crossed:
@@ -154,6 +154,13 @@ def assess(
         f"{100 * rrr:.0f}%)."
     )
     return Domain("imprecision", level, rule, numbers)
+
+
+def _signed(value: float) -> str:
+    """A signed number per 1000: one decimal below 10 (so that close values stay apart), none
+    above, and no negative zero."""
+    text = f"{value:+.1f}" if abs(value) < 10 else f"{value:+.0f}"
+    return "0" if float(text) == 0 else text
 
 
 def _beyond(lower: float, upper: float, threshold: float, null: float) -> bool:
