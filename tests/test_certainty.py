@@ -293,6 +293,16 @@ def test_funnel_test_matches_metafor_regtest_on_bcg(predictor):
     assert test.df == oracle[predictor]["df"] == 11
 
 
+def test_the_funnel_test_is_footnoted_whatever_its_result(settings):
+    from hatmeta.certainty.domains import footnoted
+
+    oracle = grade_oracle([])
+    quiet, _ = publication_bias.assess(bcg_trials(oracle), settings._replace(publication_p=0.01))
+    others = [Domain("imprecision", 0, "r", "n"), quiet]
+    assert footnoted(others) == [quiet]
+    assert quiet.footnote().startswith("Publication bias: not serious. Regression test")
+
+
 def test_funnel_test_threshold_and_too_few_trials(settings):
     oracle = grade_oracle([])
     table = bcg_trials(oracle)

@@ -110,6 +110,15 @@ def certainty_label(value: int) -> str:
     return f"{symbols(value)} {RATINGS[value]}"
 
 
+#: Domains footnoted even when not serious: the funnel test's result is news either way.
+ALWAYS_FOOTNOTED = ("publication_bias",)
+
+
 def footnoted(domains: Sequence[Domain]) -> list[Domain]:
-    """The domains a reader is told about: every downgrade, override or domain not assessed."""
-    return [d for d in domains if d.level or d.overridden or not d.assessed]
+    """The domains a reader is told about: every downgrade, override or domain not assessed,
+    and the publication-bias assessment whatever its result."""
+    return [
+        d
+        for d in domains
+        if d.level or d.overridden or not d.assessed or d.domain in ALWAYS_FOOTNOTED
+    ]
