@@ -406,3 +406,41 @@ def test_a_whole_row_from_a_constructed_fit(settings):
     assert row["statement"].startswith("Compared with oral methadone, SIH may increase")
     assert "Inconsistency: serious. Posterior median tau 0.70" in row["footnotes"]
     assert "Publication bias: not assessed" in row["footnotes"]
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"retention": {"imprecision": {"level": 1}}}, "'reason' is a required property"),
+        ({"retention": {"imprecision": {"level": 3, "reason": "x"}}}, "3 is not one of"),
+        ({"retention": {"precision": {"level": 1, "reason": "x"}}}, "'precision'"),
+        ({"nope": {"imprecision": {"level": 1, "reason": "x"}}}, "'nope' is not defined"),
+    ],
+)
+def test_an_override_needs_a_known_analysis_domain_level_and_reason(overrides, message):
+    from conftest import CONFIG
+
+    from hatmeta.config import ConfigError, read, validate
+
+    config, positions = read(CONFIG)
+    config.setdefault("certainty", {})["overrides"] = overrides
+    with pytest.raises(ConfigError, match="certainty/overrides") as err:
+        validate(config, positions=positions)
+    assert message in str(err.value)
+
+
+def test_certainty_defaults_come_from_the_schema(project_settings):
+    from conftest import CONFIG
+
+    from hatmeta.config import read, settings, validate
+
+    config, _ = read(CONFIG)
+    config.pop("certainty", None)
+    defaults = settings(validate(config)).certainty
+    assert (defaults.rob_serious_share, defaults.rob_very_serious_high_share) == (0.5, 0.5)
+    assert (defaults.tau_serious, defaults.tau_very_serious) == (0.5, 1.0)
+    assert (defaults.publication_min_trials, defaults.publication_p) == (10, 0.1)
+    assert defaults.relative_risk_reduction == 0.25 and defaults.overrides == {}
