@@ -109,3 +109,20 @@ def test_no_sentence_runs_into_the_next(graded):
     html = render(context_for(settings, inputs))
     text = unescape(html)
     assert ").Cross-check" not in text and "Cross-check:" in text
+
+
+def test_html_with_the_grade_table_is_well_formed(graded):
+    import re
+
+    from test_report import Structure
+
+    settings, inputs, _ = graded
+    html = render(context_for(settings, inputs))
+    parser = Structure()
+    parser.feed(html)
+    parser.close()
+    assert parser.errors == [] and parser.stack == []
+    assert len(parser.ids) == len(set(parser.ids)), "duplicate ids"
+    for anchor in re.findall(r'href="#([^"]+)"', html):
+        assert anchor in parser.ids
+    assert {"grade", "certainty-methods", "fn-1"} <= set(parser.ids)
