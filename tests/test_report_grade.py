@@ -67,6 +67,10 @@ def test_summary_of_findings_csv_has_grade_columns(graded):
     assert row["certainty"].endswith(frame.set_index("analysis").at["illicit_heroin", "certainty"])
     assert row["risk_with_control"].startswith("200 per 1000")
     assert "1. " in row["footnotes"] and "Rule:" in row["footnotes"]
+    # each row's footnotes in the order of the domains, numbered from 1
+    notes = row["footnotes"].split(" | ")
+    assert [n.split(". ", 1)[0] for n in notes] == [str(i) for i in range(1, len(notes) + 1)]
+    assert notes[-1].startswith(f"{len(notes)}. Publication bias")
     assert sof_frame(frame).equals(sof)
 
 

@@ -90,6 +90,7 @@ def grade_rows(
                 "certainty": _certainty(row),
                 "rating": None if missing(row.get("rating")) else int(row["rating"]),
                 "notes": numbers,
+                "note_texts": own,
                 "relative": _relative(row),
                 "control": control,
                 "baseline_source": _text(row.get("baseline_source")),
@@ -108,7 +109,7 @@ def grade_rows(
 def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The summary of findings as a table (one row per analysis; its footnotes in full, each
     with its rule, numbered within the row)."""
-    rows, footnotes = grade_rows(frame, "footnotes")
+    rows, _ = grade_rows(frame, "footnotes")
     out = []
     for r in rows:
         control = r["control"] or DASH
@@ -127,7 +128,7 @@ def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 "risk_difference": r["difference"] or r["no_absolute"] or DASH,
                 "comments": r["statement"],
                 "footnotes": SEPARATOR.join(
-                    f"{i}. {footnotes[n - 1]}" for i, n in enumerate(r["notes"], start=1)
+                    f"{i}. {note}" for i, note in enumerate(r["note_texts"], start=1)
                 ),
             }
         )
