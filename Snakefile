@@ -22,6 +22,7 @@ include: "workflow/rules/extract.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/classical.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/certainty.smk"
 
 
 # Stages specific to one review run only when the config asks for them.
@@ -40,6 +41,7 @@ rule all:
         rate_outputs(),
         rules.classical.output,
         expand(rules.figures.output, evidence=EVIDENCE_SETS),
+        expand(rules.certainty.output, evidence=EVIDENCE_SETS),
         optional_outputs(),
         report_outputs(),
     default_target: True

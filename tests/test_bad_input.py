@@ -25,6 +25,7 @@ FILES = {
     "config": "config/config.yaml",
     "facts": "data/raw/riott_urine_testing.yaml",
     "trials": "data/raw/trials.csv",
+    "risk_of_bias": "data/raw/risk_of_bias.csv",
 }
 
 
@@ -68,6 +69,9 @@ TRANSFORMS = {
     "utf16": lambda text: text.encode("utf-16"),
     "binary": lambda text: bytes(range(256)) * 4,
     "workbook": lambda text: b"PK\x03\x04\x14\x00\x06\x00" + b"\x00" * 200,
+    "drop_overall": lambda text: "".join(
+        line for line in text.splitlines(keepends=True) if ",overall," not in line
+    ),
 }
 
 
@@ -75,6 +79,9 @@ def _apply(text: str, edit: dict) -> tuple[str | bytes, int | None]:
     """The edited file and the physical line of the edit (None for a whole-file change)."""
     if "transform" in edit:
         return TRANSFORMS[edit["transform"]](text), None
+    if "append" in edit:
+        text = text if text.endswith("\n") else text + "\n"
+        return text + edit["append"] + "\n", text.count("\n") + 1
     if "replace" in edit:
         old, new = edit["replace"]
         assert old in text, f"the case's text is no longer in the file: {old!r}"

@@ -93,6 +93,21 @@ def test_another_review_end_to_end(tmp_path, review, title, arms):
         assert (results / f"notebooks/{notebook}.html").stat().st_size > 0
     assert not (results / "notebooks/riott_sensitivity.html").exists()
     assert not (results / "sensitivity").exists()
+    sof = pd.read_csv(results / "report/summary_of_findings.csv")
+    assert list(sof["analysis"]) == list(
+        yaml.safe_load((review / "config.yaml").read_text())["analyses"]
+    )
+    assert all(arms[0] in statement for statement in sof["comments"])
+    if "BCG" in title:
+        certainty = pd.read_csv(results / "certainty/all/certainty.csv").set_index("analysis")
+        every = certainty.loc["tuberculosis"]
+        # 13 trials: the funnel test is run (metafor's regtest, see test_certainty), 7: not
+        assert every["publication_bias"] != "not assessed" and every["publication_bias_p"] > 0
+        assert "Regression test for funnel asymmetry over 13 trials" in every["footnotes"]
+        assert certainty.at["tuberculosis_random", "publication_bias"] == "not assessed"
+        assert every["risk_of_bias"] == "not assessed"  # no risk-of-bias file for BCG
+        assert "BCG vaccine" in every["statement"] and "tuberculosis" in every["statement"]
+        assert "Funnel plot" in html and "Summary of findings" in html
     assert "nothing to be done" in run_review(review, "-n").stdout.lower()
 
 
@@ -203,6 +218,36 @@ def test_editing_one_scenario_reruns_only_its_jobs(small_run):
     unchanged = {"extract", "fit", "classical", "figures", "riott_bank", "riott_cells"}
     unchanged |= {"riott_cells_pooled", "riott_figures"}
     assert not unchanged & set(counts), counts
+
+
+@pytest.mark.workflow
+def test_overriding_a_domain_reruns_only_certainty_and_report(small_run):
+    def edit(config):
+        config["certainty"]["overrides"] = {
+            "retention": {"risk_of_bias": {"level": 0, "reason": "the panel's own reading"}}
+        }
+
+    result = snakemake("--configfile", edited_config(small_run, edit), "-n", cwd=small_run)
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts.get("certainty") == 2 and counts.get("report") == 1, counts
+    upstream = {"extract", "fit", "classical", "figures", "notebook", "published_comparison"}
+    assert not upstream & set(counts) and not any(rule.startswith("riott") for rule in counts)
+
+
+@pytest.mark.workflow
+def test_the_report_opens_with_the_grade_summary_of_findings(small_run):
+    results = small_run / "results"
+    sof = pd.read_csv(results / "report/summary_of_findings.csv").set_index("analysis")
+    certainty = pd.read_csv(results / "certainty/all/certainty.csv").set_index("analysis")
+    assert list(sof.index) == list(certainty.index)
+    assert (results / "report/bayesian_summary.csv").stat().st_size > 0
+    html = (results / "report/report.html").read_text()
+    assert html.index('id="grade"') < html.index('id="summary"')
+    retention = certainty.loc["retention"]
+    assert (
+        retention["symbols"] in html
+        and retention["risk_difference"] in sof.at["retention", "risk_difference"]
+    )
 
 
 @pytest.mark.workflow

@@ -45,6 +45,7 @@ class DataFiles(NamedTuple):
     published_effects: str | None
     riott_testing: str | None
     trials: str | None = None
+    risk_of_bias: str | None = None
 
 
 class Outcome(NamedTuple):
@@ -158,6 +159,53 @@ class RateSettings(NamedTuple):
     """The rate model of event counts: rates are reported per ``per_person_years``."""
 
     per_person_years: float = 100.0
+class ExtraBaseline(NamedTuple):
+    """A further control risk the summary of findings shows absolute effects at."""
+
+    label: str
+    value: float
+    source: str
+
+
+class Override(NamedTuple):
+    """The panel's level for one domain of one analysis, replacing the domain's rule."""
+
+    level: int
+    reason: str
+
+
+class CertaintySettings(NamedTuple):
+    """Everything the GRADE certainty stage depends on (:mod:`hatmeta.certainty`): the
+    analyses and arms it words, and each domain's thresholds, as configured under
+    ``certainty`` (defaults in the schema). Kept apart from the model's settings so that a
+    changed threshold or override re-runs only the certainty stage and the report."""
+
+    analyses: dict[str, Analysis]
+    treatment_label: str
+    control_label: str
+    comparator_controls: tuple[str, ...]
+    relevant_or: float
+    sparse_data: SparseData
+    #: How the plain-language statements name each outcome (by outcome name).
+    outcome_labels: dict[str, str]
+    #: Reasons for indirectness: of an outcome (surrogate, composite) and of an analysis.
+    outcome_indirect: dict[str, str]
+    analysis_indirect: dict[str, str]
+    baseline_risks: dict[str, tuple[ExtraBaseline, ...]]
+    rob_serious_share: float
+    rob_very_serious_high_share: float
+    tau_serious: float
+    tau_very_serious: float
+    prediction_interval: bool
+    indirect_very_serious_with_two: bool
+    relative_risk_reduction: float
+    alpha: float
+    power: float
+    publication_min_trials: int
+    publication_p: float
+    publication_predictor: str
+    #: ``overrides[analysis][domain]``
+    overrides: dict[str, dict[str, Override]]
 
 
 class ReportSettings(NamedTuple):
@@ -180,6 +228,7 @@ class Settings(NamedTuple):
     checks: Checks
     riott: RiottSettings | None
     rates: RateSettings = RateSettings()
+    certainty: CertaintySettings | None = None
 
     def analysis(self, name: str) -> Analysis:
         return self.analyses[name]
@@ -299,6 +348,57 @@ def settings(config: Mapping[str, Any]) -> Settings:
         ),
         riott=_riott(config),
         rates=RateSettings(float(config["rates"]["per_person_years"])),
+        certainty=_certainty(config, analyses, treatment_label, control_label),
+    )
+
+
+def _certainty(
+    config: Mapping[str, Any], analyses: dict[str, Analysis], treatment: str, control: str
+) -> CertaintySettings:
+    section = config["certainty"]
+    rob, inconsistency = section["risk_of_bias"], section["inconsistency"]
+    imprecision, publication = section["imprecision"], section["publication_bias"]
+    outcomes = config["outcomes"]
+    return CertaintySettings(
+        analyses=analyses,
+        treatment_label=treatment,
+        control_label=control,
+        comparator_controls=tuple(config["comparison"]["comparator_sensitivity"]),
+        relevant_or=float(config["clinically_relevant_odds_ratio"]),
+        sparse_data=SparseData(**config["sparse_data"]),
+        outcome_labels={name: spec["label"] for name, spec in outcomes.items() if "label" in spec},
+        outcome_indirect={
+            name: spec["indirect"]["reason"]
+            for name, spec in outcomes.items()
+            if "indirect" in spec
+        },
+        analysis_indirect={
+            name: spec["indirect"]["reason"]
+            for name, spec in config["analyses"].items()
+            if "indirect" in spec
+        },
+        baseline_risks={
+            name: tuple(ExtraBaseline(**b) for b in spec.get("baseline_risks", []))
+            for name, spec in outcomes.items()
+        },
+        rob_serious_share=float(rob["serious_share"]),
+        rob_very_serious_high_share=float(rob["very_serious_high_share"]),
+        tau_serious=float(inconsistency["tau_serious"]),
+        tau_very_serious=float(inconsistency["tau_very_serious"]),
+        prediction_interval=bool(inconsistency["prediction_interval"]),
+        indirect_very_serious_with_two=bool(
+            section["indirectness"]["very_serious_with_two_reasons"]
+        ),
+        relative_risk_reduction=float(imprecision["relative_risk_reduction"]),
+        alpha=float(imprecision["alpha"]),
+        power=float(imprecision["power"]),
+        publication_min_trials=int(publication["min_trials"]),
+        publication_p=float(publication["p_threshold"]),
+        publication_predictor=publication["predictor"],
+        overrides={
+            name: {domain: Override(int(o["level"]), o["reason"]) for domain, o in spec.items()}
+            for name, spec in section["overrides"].items()
+        },
     )
 
 

@@ -93,6 +93,11 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
         problems.append(
             undefined("report/model_checks_analysis", checked, "analyses", config["analyses"])
         )
+    for name in config.get("certainty", {}).get("overrides", {}):
+        if name not in config["analyses"]:
+            problems.append(
+                undefined(f"certainty/overrides/{name}", name, "analyses", config["analyses"])
+            )
     if "riott" in config:
         from hatmeta.riott.settings import riott_problems
 

@@ -47,10 +47,16 @@ PUBLISHED_COMPARISON = "results/classical/published_comparison.csv"
 FOREST = "results/figures/{evidence}/forest_{analysis}.png"
 PRIOR_SENSITIVITY = "results/figures/{evidence}/prior_sensitivity_{analysis}.png"
 RANK_PLOT = "results/figures/{evidence}/rank_{analysis}.png"
+FUNNEL = "results/figures/{evidence}/funnel_{analysis}.png"
+
+# Certainty of evidence (GRADE): one row per analysis
+CERTAINTY = "results/certainty/{evidence}/certainty.csv"
 
 # Report and reviewing notebooks
 REPORT = "results/report/report.html"
+#: The GRADE summary of findings of the main evidence set, and the Bayesian detail table.
 SUMMARY_OF_FINDINGS = "results/report/summary_of_findings.csv"
+BAYESIAN_SUMMARY = "results/report/bayesian_summary.csv"
 PROVENANCE = "results/report/provenance.json"
 NOTEBOOK_IPYNB = "results/notebooks/{notebook}.ipynb"
 NOTEBOOK_HTML = "results/notebooks/{notebook}.html"

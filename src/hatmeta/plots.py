@@ -147,13 +147,31 @@ def _trial_labels(ax, trials: pd.DataFrame, ys, y_pool: float, y_pred: float) ->
     ax.set_ylim(0.2, ys[0] + 0.8 if len(trials) else 2.5)
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
+    # Each distinct definition gets a letter beside its trials and is written out in full
+    # under the plot, however long.
+    letters = {d: chr(ord("a") + i) for i, d in enumerate(dict.fromkeys(trials["definition"]))}
     for y, trial in zip(ys, trials.itertuples(index=False), strict=True):
         ax.text(
             1.01,
             y,
-            _shorten(trial.definition, 48),
+            f"({letters[trial.definition]})",
             transform=ax.get_yaxis_transform(),
             va="center",
+            fontsize=7,
+            color="#444444",
+        )
+    if letters:
+        notes = [
+            textwrap.fill(f"({letter}) {definition}", 120, subsequent_indent="     ")
+            for definition, letter in letters.items()
+        ]
+        ax.text(
+            0.0,
+            0.0,
+            "Outcome definitions:\n" + "\n".join(notes),
+            transform=_below_axis(ax, 82),
+            va="top",
+            ha="left",
             fontsize=7,
             color="#444444",
         )
@@ -194,10 +212,6 @@ def forest_plot(
         ax.set_title(f"{title}\nheterogeneity prior: {prior_label}", loc="left")
         _legend_below(ax)
         return fig
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def prior_sensitivity_plot(
@@ -261,13 +275,52 @@ def prior_sensitivity_plot(
         return fig
 
 
+def funnel_plot(
+    log_or: np.ndarray,
+    se: np.ndarray,
+    *,
+    title: str,
+    event: str,
+    test_text: str,
+) -> Figure:
+    """Funnel plot: each trial's odds ratio (log axis) against its standard error (inverted),
+    with the fixed-effect pooled odds ratio and its pseudo 95% confidence limits."""
+    log_or, se = np.asarray(log_or, dtype=float), np.asarray(se, dtype=float)
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(5.5, 4.0))
+        w = 1 / se**2
+        pooled = float(np.sum(w * log_or) / np.sum(w))
+        top = float(se.max()) * 1.1
+        grid = np.linspace(0, top, 50)
+        ax.plot(np.exp(pooled - 1.96 * grid), grid, color="#888888", lw=0.8, ls="--")
+        ax.plot(
+            np.exp(pooled + 1.96 * grid), grid, color="#888888", lw=0.8, ls="--",
+            label="pseudo 95% limits",
+        )  # fmt: skip
+        ax.axvline(np.exp(pooled), color=POOLED, lw=1, label="fixed-effect pooled OR")
+        ax.plot(np.exp(log_or), se, "o", color=SHRUNKEN, ms=4, label="trial")
+        ax.set_ylim(top, 0)
+        values = np.exp(np.concatenate([log_or, [pooled - 1.96 * top, pooled + 1.96 * top]]))
+        _or_axis(ax, values.min() / 1.2, values.max() * 1.2, f"Odds ratio of {event}, log scale")
+        ax.set_ylabel("Standard error of the log OR")
+        ax.set_title(textwrap.fill(f"{title}: funnel plot. {test_text}", 80), loc="left")
+        ax.legend(frameon=False, fontsize=7.5, loc="lower left")
+        return fig
+
+
 def save(fig: Figure, path) -> None:
     """Save and close (figures are built in loops; open figures would pile up)."""
     fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
     plt.close(fig)
 
 
-__all__: Sequence[str] = ["flow_plot", "forest_plot", "prior_sensitivity_plot", "save"]
+__all__: Sequence[str] = [
+    "flow_plot",
+    "forest_plot",
+    "funnel_plot",
+    "prior_sensitivity_plot",
+    "save",
+]
 
 
 def flow_plot(counts: pd.DataFrame, title: str = "Trials from the sheet to the analyses") -> Figure:
@@ -280,7 +333,7 @@ def flow_plot(counts: pd.DataFrame, title: str = "Trials from the sheet to the a
         ax.barh(ys, counts["n_trials"], color=colours, height=0.6)
         for y, n in zip(ys, counts["n_trials"], strict=True):
             ax.text(n + 0.1, y, str(int(n)), va="center")
-        ax.set_yticks(ys, [_shorten(str(s), 60) for s in counts["stage"]])
+        ax.set_yticks(ys, [textwrap.fill(str(s), 45) for s in counts["stage"]])
         ax.set_xlim(0, max(int(counts["n_trials"].max()), 1) * 1.15)
         ax.xaxis.set_major_locator(FixedLocator(range(int(counts["n_trials"].max()) + 1)))
         ax.set_xlabel("trials")

@@ -3,8 +3,9 @@
 The config is valid on its own (:func:`hatmeta.config.validate`); here it meets the data. Every
 data file it names exists and reads; the extraction sheet validates; every trial, arm, measure
 and outcome the config names occurs in the sheet (with the closest key as a suggestion); every
-analysis of the main evidence set has a trial with counts; and the RIOTT section finds its
-trial, arms, counts and testing facts. A problem stops the run before any job is scheduled, so
+analysis of the main evidence set has a trial with counts; the risk-of-bias file (when
+configured) validates and judges every trial of every analysis; and the RIOTT section finds
+its trial, arms, counts and testing facts. A problem stops the run before any job is scheduled, so
 nothing under ``results/`` is touched; what an analysis loses is said in the run's output.
 """
 
@@ -199,6 +200,20 @@ def check(settings: Settings, source: str, positions: Positions) -> list[str]:
     if problems.items:
         lacking = data.extraction if data.trials is None else f"{data.extraction} or {data.trials}"
         raise InputError(f"{source} names what {lacking} lacks:\n" + "\n".join(problems.items))
+    if data.risk_of_bias is not None:
+        from hatmeta.certainty.risk_of_bias import load_checked
+
+        try:
+            load_checked(
+                data.risk_of_bias,
+                data.bibliography,
+                settings.outcomes,
+                built["sheet"]["trial"].unique(),
+                settings.analyses,
+            )
+        except ExtractionError as err:
+            message = str(err).replace("in the extraction data", "in the risk-of-bias file")
+            raise InputError(message) from None
     notes = _coverage(settings, built["analyses"], problems)
     if settings.riott is not None:
         _riott(settings, built["harmonised"], data.extraction, problems)

@@ -19,7 +19,13 @@ rule report:
             layout.SUMMARY_OF_FINDINGS,
             caption="../report/summary_of_findings.rst",
             category="Report",
-            labels={"document": "summary of findings"},
+            labels={"document": "summary of findings (GRADE)"},
+        ),
+        bayesian=report(
+            layout.BAYESIAN_SUMMARY,
+            caption="../report/bayesian_summary.rst",
+            category="Report",
+            labels={"document": "Bayesian summary"},
         ),
         provenance=layout.PROVENANCE,
     params:

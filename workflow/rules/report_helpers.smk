@@ -7,6 +7,9 @@ NOTEBOOKS = ["extraction_audit", "model_checks"]
 STAGE_NOTEBOOKS = {"riott_sensitivity": "riott"}
 if SETTINGS.riott is not None:
     NOTEBOOKS.append("riott_sensitivity")
+# Config sections no notebook shows: editing them (say, a certainty threshold or override)
+# re-runs no notebook.
+NOT_IN_NOTEBOOKS = ["certainty"]
 
 
 def report_inputs():
@@ -16,11 +19,12 @@ def report_inputs():
         "fits": fit_outputs(PRIORS),
         "classical": expand(layout.CLASSICAL, evidence=MAIN_EVIDENCE, analysis=ANALYSES),
         "figures": expand(
-            [layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT],
+            [layout.FOREST, layout.PRIOR_SENSITIVITY, layout.RANK_PLOT, layout.FUNNEL],
             evidence=MAIN_EVIDENCE,
             analysis=ANALYSES,
         ),
         "rates": rate_outputs(),
+        "certainty": layout.fill(layout.CERTAINTY, evidence=MAIN_EVIDENCE),
         "data": list(data_files().values()),
     }
     if SETTINGS.data.published_effects is not None:
@@ -42,7 +46,7 @@ def report_inputs():
 def report_stages():
     """The rules whose results the report shows, directly or through another rule's results
     (tests/test_workflow.py checks this list against the DAG)."""
-    stages = ["extract", "fit", "rate_fit", "classical", "figures"]
+    stages = ["extract", "fit", "rate_fit", "classical", "figures", "certainty"]
     if SETTINGS.data.published_effects is not None:
         stages.append("published_comparison")
     if SETTINGS.data.trials is not None:
@@ -92,7 +96,7 @@ def notebook_config(wildcards):
     """The config a notebook reads: without the optional stages' sections it does not show, so
     that editing one of them (say, a scenario) re-runs only the notebook that shows it."""
     shown = STAGE_NOTEBOOKS.get(wildcards.notebook)
-    hidden = set(STAGE_NOTEBOOKS.values()) - {shown}
+    hidden = (set(STAGE_NOTEBOOKS.values()) - {shown}) | set(NOT_IN_NOTEBOOKS)
     return {key: value for key, value in config.items() if key not in hidden}
 
 

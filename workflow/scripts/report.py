@@ -41,7 +41,8 @@ with logged(snakemake.log[0], "report") as log:
         config_yaml=yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True),
         sections=sections,
     )
-    write_csv(context["sof_frame"], snakemake.output.summary)
+    write_csv(context["grade_frame"], snakemake.output.summary)
+    write_csv(context["sof_frame"], snakemake.output.bayesian)
     write_report(context, snakemake.output.html)
     log.info(
         "wrote %s (%d flagged fits; %d optional section(s))",

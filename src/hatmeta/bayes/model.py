@@ -58,9 +58,9 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from hatmeta.bayes import TRIAL_DIM
 from hatmeta.priors import HETEROGENEITY_DATA_NAMES
 
-TRIAL_DIM = "trial"
 #: Rows of the ``counts`` container (int, one column per slot).
 ARM_DATA_NAMES = ("y_control", "n_control", "y_treatment", "n_treatment")
 #: Rows of the ``trial_data`` container: the inclusion mask and the log-OR sampling variance.

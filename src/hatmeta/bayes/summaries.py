@@ -13,7 +13,7 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
-from hatmeta.bayes.model import TRIAL_DIM
+from hatmeta.bayes import TRIAL_DIM
 from hatmeta.intervals import CI_PROB, interval
 
 if TYPE_CHECKING:

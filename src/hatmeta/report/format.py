@@ -74,8 +74,8 @@ def fmt_number(value: Any, digits: int = 3) -> str:
         return value
     if missing(value):
         return DASH
-    if isinstance(value, bool):
-        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return str(int(value))
     value = float(value)

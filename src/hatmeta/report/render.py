@@ -21,10 +21,12 @@ import pandas as pd
 
 from hatmeta.io import write_text
 from hatmeta.report.format import fmt_number, fmt_prob, fmt_ratio
+from hatmeta.report.grade import certainty_rules, grade_rows, sof_frame
 from hatmeta.report.methods import methods
 from hatmeta.report.results import NOT_SHOWN, ReportInputs, read_fit, summary_of_findings
 from hatmeta.report.sections import (
     analysis_sections,
+    audit_bibliography,
     audit_rows,
     diagnostics_rows,
     published_rows,
@@ -73,25 +75,34 @@ def build_context(
     treatment, control = settings.comparison.treatment_label, settings.comparison.control_label
     diagnostics = diagnostics_rows(settings, fits)
     published = None if inputs.published is None else pd.read_csv(inputs.published)
+    certainty = pd.read_csv(inputs.certainty) if inputs.certainty else None
+    grade, grade_notes = ([], []) if certainty is None else grade_rows(certainty)
     return {
         "title": settings.report.title,
         "evidence_sets": evidence_sets,
         "main_evidence": main,
         "treatment": treatment,
         "control": control,
+        "grade": grade,
+        "grade_notes": grade_notes,
+        "grade_frame": None if certainty is None else sof_frame(certainty),
+        "certainty_rules": certainty_rules(
+            settings.certainty, settings.data.risk_of_bias is not None
+        ),
         "sof": sof_rows(sof, evidence_sets),
         "sof_frame": sof,
         "not_shown": NOT_SHOWN,
         "sparse": settings.sparse_data,
         "plain_language": plain_language(sof, main, treatment, control),
         "methods": methods(settings),
-        "analyses": analysis_sections(settings, inputs, fits),
+        "analyses": analysis_sections(settings, inputs, fits, certainty),
         "published": None if published is None else published_rows(published),
         "sections": list(sections),
         "diagnostics": diagnostics,
         "n_flagged": sum(r["status"] == "flagged" for r in diagnostics),
         "rank_plots": rank_plots(settings, inputs, fits),
         "audit": audit_rows(inputs.audit),
+        "bibliography": audit_bibliography(inputs.audit),
         "provenance": dict(provenance),
         "config_yaml": config_yaml,
     }

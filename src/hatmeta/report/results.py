@@ -35,15 +35,19 @@ class ReportInputs:
     rates: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     #: The published effects file, for the published results shown beside each analysis.
     published_effects: str | None = None
+    #: The certainty table of the main evidence set, and the funnel plots.
+    certainty: str | None = None
+    funnel: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_paths(cls, inputs: Mapping[str, Any]) -> ReportInputs:
         """From named input lists (the report rule's ``input``): ``audit``, ``fits``,
-        ``classical``, ``figures``, ``rates`` and, when configured, ``published`` and
-        ``published_effects``."""
+        ``classical``, ``figures``, ``rates``, ``certainty`` and, when configured,
+        ``published`` and ``published_effects``."""
         figures = list(inputs["figures"])
         published = list(_as_list(inputs.get("published")))
         effects = list(_as_list(inputs.get("published_effects")))
+        certainty = list(_as_list(inputs.get("certainty")))
         return cls(
             audit=str(inputs["audit"]),
             fits=layout.fits_index(inputs["fits"]),
@@ -54,6 +58,8 @@ class ReportInputs:
             published=published[0] if published else None,
             rates=layout.rates_index(_as_list(inputs.get("rates"))),
             published_effects=effects[0] if effects else None,
+            certainty=certainty[0] if certainty else None,
+            funnel=_by_analysis(layout.FUNNEL, figures),
         )
 
 

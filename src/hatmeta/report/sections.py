@@ -226,12 +226,21 @@ def published_for(frame: pd.DataFrame | None, outcome: str) -> list[dict[str, An
     ]
 
 
-def analysis_sections(settings: Settings, inputs: ReportInputs, fits: Fits) -> list[dict[str, Any]]:
+def analysis_sections(
+    settings: Settings,
+    inputs: ReportInputs,
+    fits: Fits,
+    certainty: pd.DataFrame | None = None,
+) -> list[dict[str, Any]]:
     """Per analysis (main evidence set): figures, refits, classical, evidence sets, the rate
-    model for counts of events and the published results of its outcome; an analysis that pools
-    the same trials as an earlier one gets a notice instead."""
+    model for counts of events, the published results of its outcome and the funnel plot where
+    publication bias was assessed; an analysis that pools the same trials as an earlier one
+    gets a notice instead."""
     main = settings.evidence.main
     effects = None if inputs.published_effects is None else pd.read_csv(inputs.published_effects)
+    assessed = set()
+    if certainty is not None and "publication_bias_p" in certainty:
+        assessed = set(certainty.loc[certainty["publication_bias_p"].notna(), "analysis"])
     sections = []
     for name, analysis in settings.analyses.items():
         prior = analysis.primary_prior
@@ -256,6 +265,7 @@ def analysis_sections(settings: Settings, inputs: ReportInputs, fits: Fits) -> l
             absolute = not row["no_absolute_measures"]
             section |= {
                 "forest": png_data_uri(inputs.forest[name]),
+                "funnel": png_data_uri(inputs.funnel[name]) if name in assessed else None,
                 "prior_sensitivity": png_data_uri(inputs.prior_sensitivity[name]),
                 "loo": loo_rows(fit.loo),
                 "classical": classical_rows(classical, absolute),
@@ -377,3 +387,12 @@ def audit_rows(path) -> list[dict[str, Any]]:
     """The extraction audit's rows, as the report's provenance table shows them."""
     frame = pd.read_csv(path, keep_default_na=False)
     return frame[[c for c in AUDIT_COLUMNS if c in frame.columns]].to_dict("records")
+
+
+def audit_bibliography(path) -> list[dict[str, str]]:
+    """Each source the audit cites, once, with its citation (the audit cites by key)."""
+    frame = pd.read_csv(path, keep_default_na=False)
+    if not {"source", "citation"} <= set(frame.columns):
+        return []
+    cited = frame[frame["source"] != ""].drop_duplicates("source")
+    return [{"key": r.source, "citation": r.citation} for r in cited.itertuples(index=False)]

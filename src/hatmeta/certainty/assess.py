@@ -1,0 +1,267 @@
+"""One analysis's certainty of evidence, absolute effects and statement, as one table row.
+
+:func:`assess_analysis` takes the files of one fit under the analysis's primary prior (the
+included trials, summary, diagnostics, posterior), its classical results (for I²), the
+follow-up of its trials and the risk-of-bias judgements, applies every domain's rule and the
+panel's overrides, and returns the row of ``certainty.csv``; :func:`certainty_table` does so
+for every analysis of one evidence set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hatmeta.certainty import (
+    imprecision,
+    inconsistency,
+    indirectness,
+    publication_bias,
+    risk_of_bias,
+)
+from hatmeta.certainty.absolute import absolute_effects, more_fewer
+from hatmeta.certainty.domains import (
+    RATINGS,
+    footnoted,
+    override,
+    rating,
+    symbols,
+)
+from hatmeta.certainty.statements import no_estimate, size, statement
+from hatmeta.evidence_rules import TrialCounts, sufficiency
+
+if TYPE_CHECKING:
+    from hatmeta.certainty.publication_bias import RegressionTest
+    from hatmeta.config import Analysis, CertaintySettings
+
+#: Fit statuses without a pooled estimate (no certainty is rated).
+NOT_ESTIMATED = ("no data", "not modelled", "not run")
+#: Separates footnotes in one CSV cell.
+SEPARATOR = " | "
+
+
+@dataclass(frozen=True)
+class FitInputs:
+    """What the certainty of one analysis is judged from."""
+
+    trials: pd.DataFrame
+    summary: pd.DataFrame | None  # indexed by quantity; None for a fit without data
+    diagnostics: dict[str, Any]
+    log_or_draws: np.ndarray | None
+    i2: float
+    follow_up: str
+
+
+def read_draws(posterior_path: str) -> np.ndarray | None:
+    """Draws of the pooled log odds ratio ``d`` (None for an empty posterior)."""
+    from hatmeta.io import load_posterior
+
+    tree = load_posterior(posterior_path)
+    if "posterior" not in tree.children:
+        return None
+    return np.asarray(tree["posterior"]["d"].values, dtype=float).ravel()
+
+
+def reml_i2(classical: pd.DataFrame) -> float:
+    """I² of the REML random-effects odds ratio (NaN when absent)."""
+    rows = (
+        classical[
+            (classical.get("section") == "pooled")
+            & (classical["method"] == "REML random")
+            & (classical["measure"] == "OR")
+        ]
+        if len(classical)
+        else classical
+    )
+    return float(rows["I2"].iloc[0]) if len(rows) else float("nan")
+
+
+def follow_up(harmonised: pd.DataFrame, trials: pd.DataFrame, outcome: str) -> str:
+    """The follow-up times of the included trials' measures, in order of first appearance."""
+    if trials.empty:
+        return ""
+    keys = set(zip(trials["trial"], trials["measure"], strict=True))
+    rows = harmonised[harmonised["outcome"] == outcome]
+    times = [
+        str(r.timepoint)
+        for r in rows.itertuples(index=False)
+        if (r.trial, r.measure) in keys and isinstance(r.timepoint, str)
+    ]
+    return "; ".join(dict.fromkeys(times))
+
+
+def _quantity(summary: pd.DataFrame | None, quantity: str, column: str = "median") -> float:
+    if summary is None or quantity not in summary.index:
+        return float("nan")
+    return float(summary.at[quantity, column])
+
+
+def _status(fit: FitInputs, settings: CertaintySettings) -> tuple[str, str]:
+    status = fit.diagnostics.get("status", "unknown")
+    counts = fit.diagnostics.get("evidence")
+    if status in NOT_ESTIMATED or counts is None or fit.log_or_draws is None:
+        return status, fit.diagnostics.get("note", "")
+    short = sufficiency(
+        TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), settings.sparse_data
+    )
+    return ("insufficient evidence", short) if short else (status, "")
+
+
+def outcome_name(analysis: Analysis, settings: CertaintySettings) -> str:
+    """How the statements name the analysis's outcome."""
+    outcome = analysis.outcome
+    return settings.outcome_labels.get(outcome.name) or (
+        f"the number of people with the outcome '{outcome.event}'"
+    )
+
+
+def assess_analysis(
+    analysis: Analysis,
+    fit: FitInputs,
+    rob: pd.DataFrame | None,
+    settings: CertaintySettings,
+) -> tuple[dict[str, Any], RegressionTest | None]:
+    """The certainty row of one analysis, and the funnel-asymmetry test when one was run."""
+    trials = fit.trials
+    status, reason = _status(fit, settings)
+    counts = fit.diagnostics.get("evidence") or {}
+    participants = (
+        int(trials["total_treatment"].sum() + trials["total_control"].sum()) if len(trials) else 0
+    )
+    row: dict[str, Any] = {
+        "analysis": analysis.name,
+        "title": analysis.title,
+        "outcome": analysis.outcome.name,
+        "event": analysis.outcome.event,
+        "higher_is_better": bool(analysis.outcome.higher_is_better),
+        "follow_up": fit.follow_up,
+        "status": status,
+        "reason": reason,
+        "n_trials": len(trials),
+        "n_participants": participants,
+    }
+    treatment, control = settings.treatment_label, settings.control_label
+    named = outcome_name(analysis, settings)
+    if status in NOT_ESTIMATED:
+        return row | {
+            "rating": np.nan,
+            "certainty": "not rated",
+            "statement": no_estimate(status, reason, treatment, named),
+        }, None
+    draws = fit.log_or_draws
+    odds_ratio = np.exp(draws)
+    from hatmeta.intervals import interval
+
+    or_lower, or_median, or_upper = interval(odds_ratio)
+    summary = fit.summary
+    pred = (
+        _quantity(summary, "OR_predictive", "lower"),
+        _quantity(summary, "OR_predictive", "upper"),
+    )
+    base = counts.get("baseline_risk")
+    base = None if base is None or (isinstance(base, float) and math.isnan(base)) else float(base)
+    test = None
+    domains = [
+        risk_of_bias.assess(trials, rob, analysis, settings),
+        inconsistency.assess(
+            len(trials), _quantity(summary, "tau"), (or_lower, or_upper), pred, fit.i2, settings
+        ),
+        indirectness.assess(analysis, trials, settings),
+        imprecision.assess(
+            draws, base, participants, analysis.outcome.higher_is_better, reason, settings
+        ),
+    ]
+    bias, test = publication_bias.assess(trials, settings)
+    domains.append(bias)
+    chosen = settings.overrides.get(analysis.name, {})
+    domains = [override(d, chosen) for d in domains]
+    value = rating(domains)
+    notes = footnoted(domains)
+    row |= {
+        "or_median": or_median,
+        "or_lower": or_lower,
+        "or_upper": or_upper,
+        "tau_median": _quantity(summary, "tau"),
+        "i2": fit.i2,
+        "publication_bias_p": np.nan if test is None else test.p,
+        "baseline_risk": np.nan if base is None else base,
+        "baseline_source": counts.get("baseline_source", ""),
+        "no_absolute_measures": counts.get("no_absolute_measures", ""),
+    }
+    for d in domains:
+        row |= {
+            f"{d.domain}_level": d.level,
+            f"{d.domain}": d.words,
+            f"{d.domain}_reason": d.numbers,
+            f"{d.domain}_rule": d.rule,
+        }
+    row |= {
+        "rating": value,
+        "certainty": RATINGS[value],
+        "symbols": symbols(value),
+        "footnotes": SEPARATOR.join(d.footnote() for d in notes),
+        "notes": SEPARATOR.join(d.footnote(rule=False) for d in notes),
+    }
+    absolute = ""
+    if base is not None and status != "insufficient evidence":
+        effect = absolute_effects(draws, base, "assumed control risk", row["baseline_source"])
+        row |= {
+            "control_per_1000": effect.control,
+            "risk_with_intervention": effect.intervention_text,
+            "risk_difference": effect.difference_text,
+            "rd_per_1000_median": effect.difference,
+            "rd_per_1000_lower": effect.difference_lower,
+            "rd_per_1000_upper": effect.difference_upper,
+        }
+        absolute = (
+            f"{more_fewer(effect.difference)} per 1000, 95% CrI "
+            f"{more_fewer(effect.difference_lower)} to {more_fewer(effect.difference_upper)}"
+        )
+        extra = [
+            absolute_effects(draws, b.value, b.label, b.source)
+            for b in settings.baseline_risks.get(analysis.outcome.name, ())
+        ]
+        row["other_baselines"] = SEPARATOR.join(
+            f"{e.label} ({e.control_text}; {e.source}): {e.intervention_text}, {e.difference_text}"
+            for e in extra
+        )
+    if status == "insufficient evidence":
+        # Counts and certainty only: sparse data carry no estimate (hatmeta.evidence_rules).
+        row |= {key: np.nan for key in ("or_median", "or_lower", "or_upper", "tau_median")}
+        row["statement"] = no_estimate(status, reason, treatment, named)
+    else:
+        row["statement"] = statement(
+            value, _size(row, base, analysis, settings), treatment, control, named, absolute
+        )
+    return row, test
+
+
+def _size(row: Mapping[str, Any], base: float | None, analysis: Analysis, settings) -> str:
+    odds = imprecision.thresholds(settings.relevant_or, analysis.outcome.higher_is_better)
+    if base is None:
+        return size(row["or_median"], odds["benefit"], odds["harm"], 1.0)
+    per_1000 = {
+        k: 1000 * float(imprecision.risk_difference(math.log(v), base)) for k, v in odds.items()
+    }
+    return size(row["rd_per_1000_median"], per_1000["benefit"], per_1000["harm"], 0.0)
+
+
+def certainty_table(
+    settings: CertaintySettings,
+    fits: Mapping[str, FitInputs],
+    rob: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, dict[str, RegressionTest]]:
+    """One row per analysis (in config order), and the funnel tests that were run."""
+    rows, tests = [], {}
+    for name, analysis in settings.analyses.items():
+        row, test = assess_analysis(analysis, fits[name], rob, settings)
+        rows.append(row)
+        if test is not None:
+            tests[name] = test
+    frame = pd.DataFrame(rows)
+    return frame.reindex(columns=list(dict.fromkeys([*rows[0], *frame.columns]))), tests

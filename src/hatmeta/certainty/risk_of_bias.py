@@ -1,0 +1,285 @@
+"""Risk of bias: the judgements file, its validation, and the rule on inverse-variance weight.
+
+The file (config key ``data/risk_of_bias``; CSV, UTF-8, comma-separated) has the columns
+:data:`COLUMNS`, one row per trial x domain, optionally per outcome:
+
+``trial``
+    A trial of the extraction sheet.
+``outcome``
+    Blank: the judgement applies to every outcome of the trial. An outcome named in the
+    config: it applies to that outcome and replaces the blank row of the same trial and domain.
+``domain``
+    One of :data:`DOMAINS` (the RoB 2 domains and the overall judgement).
+``judgement``
+    One of :data:`JUDGEMENTS`; ``not_found`` when no published judgement was found.
+``source``, ``location``
+    The bibliography key of the judgement's source and where in it (both required unless the
+    judgement is ``not_found``, which carries neither).
+``note``
+    Free text.
+
+:func:`read_risk_of_bias` refuses a file with any problem, listing each by file, physical
+line, row key and column, as the extraction sheet does (:mod:`hatmeta.data.csvtext`).
+:func:`coverage_problems` names a trial of the file that the sheet lacks and a trial of an
+analysis without an overall judgement for the analysis's outcome.
+
+The rule (:func:`assess`) uses only the overall judgement. Each included trial weighs by the
+inverse of its log odds ratio's variance (Woolf; 0.5 added to the cells of a table with a
+zero cell), as in the fixed-effect analysis. With ``s_high`` the share of weight from trials
+at high risk and ``s_concern`` the share from trials at high risk or with some concerns
+(``not_found`` counting as some concerns, and footnoted):
+
+* very serious (2) when ``s_high > very_serious_high_share``;
+* serious (1) when ``s_concern > serious_share``;
+* otherwise not serious.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from hatmeta.certainty.domains import Domain
+from hatmeta.data.csvtext import ExtractionError, SheetProblem, read_text_table
+
+if TYPE_CHECKING:
+    from hatmeta.config import Analysis, CertaintySettings
+
+COLUMNS = ("trial", "outcome", "domain", "judgement", "source", "location", "note")
+DOMAINS = ("randomisation", "deviations", "missing_data", "measurement", "selection", "overall")
+JUDGEMENTS = ("low", "some_concerns", "high", "not_found")
+OVERALL = "overall"
+NOT_FOUND = "not_found"
+#: Judgements counted as some concerns by the rule.
+CONCERNS = ("some_concerns", NOT_FOUND)
+
+
+def _key(row: Mapping) -> str:
+    return "/".join(str(row[c]) for c in ("trial", "outcome", "domain") if row[c])
+
+
+def read_risk_of_bias(
+    path: str | Path, source_keys: Iterable[str], outcomes: Iterable[str]
+) -> pd.DataFrame:
+    """Read and validate the risk-of-bias file.
+
+    Parameters
+    ----------
+    path
+        The file.
+    source_keys
+        The bibliography's keys; every ``source`` must be one of them.
+    outcomes
+        The config's outcome names; a non-blank ``outcome`` must be one of them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS` as text and ``line``, each row's physical line.
+
+    Raises
+    ------
+    ExtractionError
+        Listing every problem with file, line, row key and column.
+    """
+    path = Path(path)
+    raw = read_text_table(path, COLUMNS, "risk-of-bias file")
+    keys, outcomes = set(source_keys), list(outcomes)
+    problems = []
+
+    def add(index, row, column, message):
+        problems.append(SheetProblem(str(path), int(index), _key(row), column, message))
+
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, row in raw.iterrows():
+        if not row["trial"]:
+            add(index, row, "trial", "empty trial")
+        if row["outcome"] and row["outcome"] not in outcomes:
+            add(
+                index,
+                row,
+                "outcome",
+                f"outcome '{row['outcome']}' is not defined in the config (defined: "
+                f"{', '.join(outcomes)}; leave it blank for every outcome)",
+            )
+        if row["domain"] not in DOMAINS:
+            add(
+                index, row, "domain", f"got '{row['domain']}', expected one of {', '.join(DOMAINS)}"
+            )
+        if row["judgement"] not in JUDGEMENTS:
+            expected = ", ".join(JUDGEMENTS)
+            add(index, row, "judgement", f"got '{row['judgement']}', expected one of {expected}")
+        if row["judgement"] == NOT_FOUND:
+            if row["source"] or row["location"]:
+                add(index, row, "source", "a 'not_found' judgement has no source or location")
+        elif row["judgement"] in JUDGEMENTS:
+            if not row["source"]:
+                add(index, row, "source", f"a '{row['judgement']}' judgement needs its source key")
+            elif row["source"] not in keys:
+                add(
+                    index, row, "source", f"source key '{row['source']}' is not in the bibliography"
+                )
+            if not row["location"]:
+                add(index, row, "location", "say where in the source the judgement is")
+        key = (row["trial"], row["outcome"], row["domain"])
+        if key in seen:
+            add(index, row, None, f"duplicate of line {seen[key]} (same trial, outcome, domain)")
+        else:
+            seen[key] = int(index)
+    if raw.empty:
+        problems.append(SheetProblem(str(path), None, "", None, "the file has no rows"))
+    if problems:
+        raise ExtractionError(problems)
+    frame = raw.copy()
+    frame.insert(0, "line", [int(i) for i in raw.index])
+    return frame.reset_index(drop=True)
+
+
+def overall_judgements(table: pd.DataFrame, outcome: str) -> dict[str, tuple[str, int]]:
+    """Each trial's overall judgement for ``outcome`` and its line: the outcome's own row, else
+    the blank-outcome row."""
+    rows = table[(table["domain"] == OVERALL) & table["outcome"].isin(["", outcome])]
+    rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific")
+    out = {}
+    for row in rows.itertuples(index=False):
+        out[row.trial] = (row.judgement, int(row.line))  # the specific row comes last and wins
+    return out
+
+
+def coverage_problems(
+    table: pd.DataFrame, path: str, sheet_trials: Iterable[str], analyses: Mapping[str, Analysis]
+) -> list[SheetProblem]:
+    """A trial in the file but not in the sheet, and a trial of an analysis that has no overall
+    judgement for the analysis's outcome."""
+    problems = []
+    trials = set(sheet_trials)
+    for row in table.itertuples(index=False):
+        if row.trial not in trials:
+            problems.append(
+                SheetProblem(
+                    path, row.line, row.trial, "trial", f"trial '{row.trial}' is not in the sheet"
+                )
+            )
+    for name, analysis in analyses.items():
+        overall = overall_judgements(table, analysis.outcome.name)
+        missing = [t for t in analysis.trials if t not in overall]
+        if missing:
+            problems.append(
+                SheetProblem(
+                    path,
+                    None,
+                    f"analyses/{name}",
+                    "trial",
+                    f"no '{OVERALL}' judgement (blank outcome or '{analysis.outcome.name}') for "
+                    f"trial(s) {', '.join(missing)} of analysis '{name}': add a row, "
+                    f"'{NOT_FOUND}' if none was found",
+                )
+            )
+    return problems
+
+
+def load_checked(
+    path: str | Path,
+    bibliography_path: str | Path,
+    outcomes: Iterable[str],
+    sheet_trials: Iterable[str],
+    analyses: Mapping[str, Analysis],
+) -> pd.DataFrame:
+    """Read the file (:func:`read_risk_of_bias`) and check it against the sheet and the analyses
+    (:func:`coverage_problems`); every problem at once, as an ``ExtractionError``."""
+    from hatmeta.data.sheet import load_bibliography
+
+    keys = load_bibliography(bibliography_path)["key"]
+    table = read_risk_of_bias(path, keys, outcomes)
+    problems = coverage_problems(table, str(path), sheet_trials, analyses)
+    if problems:
+        raise ExtractionError(problems)
+    return table
+
+
+def log_or_weights(trials: pd.DataFrame) -> pd.Series:
+    """Inverse-variance (Woolf) weight of each trial's log odds ratio, by trial."""
+    from hatmeta.bayes.summaries import log_odds_ratios
+
+    _, variance, _ = log_odds_ratios(
+        *(trials[c].to_numpy() for c in ("events_treatment", "total_treatment")),
+        *(trials[c].to_numpy() for c in ("events_control", "total_control")),
+    )
+    return pd.Series(1.0 / variance, index=trials["trial"].astype(str).to_numpy())
+
+
+def _share(weights: pd.Series, trials: list[str]) -> float:
+    return float(weights[trials].sum() / weights.sum()) if len(trials) else 0.0
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def rule_text(settings: CertaintySettings) -> str:
+    """The rule in words, with the configured thresholds."""
+    serious, very = settings.rob_serious_share, settings.rob_very_serious_high_share
+    return (
+        f"more than {_pct(very)} of the weight from trials at high risk overall: very serious; "
+        f"more than {_pct(serious)} from trials at high risk or with some concerns "
+        "(a judgement not found counts as some concerns): serious"
+    )
+
+
+def assess(
+    trials: pd.DataFrame,
+    table: pd.DataFrame | None,
+    analysis: Analysis,
+    settings: CertaintySettings,
+) -> Domain:
+    """The risk-of-bias domain of one analysis.
+
+    Parameters
+    ----------
+    trials
+        The fit's included trials (``trial``, ``events_treatment``, ``total_treatment``,
+        ``events_control``, ``total_control``).
+    table
+        From :func:`read_risk_of_bias`, or None when no file is configured.
+    analysis, settings
+        The analysis, and the thresholds ``rob_serious_share`` and
+        ``rob_very_serious_high_share``.
+    """
+    serious, very = settings.rob_serious_share, settings.rob_very_serious_high_share
+    rule = rule_text(settings)
+    if table is None:
+        return Domain("risk_of_bias", 0, rule, "no risk-of-bias judgements given", False)
+    if trials.empty:
+        return Domain("risk_of_bias", 0, rule, "no trial with counts", False)
+    judged = overall_judgements(table, analysis.outcome.name)
+    weights = log_or_weights(trials)
+    names = list(weights.index)
+    verdict = {t: judged.get(t, (NOT_FOUND, 0))[0] for t in names}
+    high = [t for t in names if verdict[t] == "high"]
+    concern = [t for t in names if verdict[t] in CONCERNS]
+    not_found = [t for t in names if verdict[t] == NOT_FOUND]
+    s_high = _share(weights, high)
+    s_concern = _share(weights, high + concern)
+    level = 2 if s_high > very else (1 if s_concern > serious else 0)
+    parts = [
+        f"{_pct(s_high)} of the inverse-variance weight from trials at high risk of bias overall"
+        + (f" ({', '.join(high)})" if high else ""),
+        f"{_pct(s_concern)} at high risk or with some concerns"
+        + (f" ({', '.join(high + concern)})" if high + concern else ""),
+    ]
+    numbers = "; ".join(parts) + "."
+    if not_found:
+        numbers += (
+            f" No published overall judgement was found for {', '.join(not_found)} "
+            f"({_pct(_share(weights, not_found))} of the weight), counted as some concerns."
+        )
+    return Domain("risk_of_bias", level, rule, numbers)
+
+
+def weights_share(weights: pd.Series, trials: Iterable[str]) -> float:
+    """The share of the weight of ``trials`` (0 when none)."""
+    chosen = [t for t in trials if t in weights.index]
+    return _share(weights, chosen) if chosen else 0.0

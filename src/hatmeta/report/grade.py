@@ -1,0 +1,164 @@
+"""The GRADE summary of findings: display rows, numbered footnotes and its CSV, from the
+certainty table (``results/certainty/{evidence}/certainty.csv``) of the main evidence set, and
+the certainty rules for the methods, from the config."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from hatmeta.certainty import (
+    imprecision,
+    inconsistency,
+    indirectness,
+    publication_bias,
+    risk_of_bias,
+)
+from hatmeta.certainty.assess import SEPARATOR
+from hatmeta.certainty.domains import DOMAIN_NAMES, DOMAINS
+from hatmeta.report.format import DASH, fmt_interval, fmt_ratio, missing
+
+if TYPE_CHECKING:
+    from hatmeta.config import CertaintySettings
+
+#: The columns of ``summary_of_findings.csv``, in GRADEpro's order.
+SOF_COLUMNS = [
+    "analysis",
+    "outcome",
+    "follow_up",
+    "participants",
+    "trials",
+    "certainty",
+    "relative_effect",
+    "risk_with_control",
+    "risk_difference",
+    "comments",
+    "footnotes",
+]
+
+
+def _text(value: Any) -> str:
+    return "" if missing(value) else str(value)
+
+
+def _relative(row: dict[str, Any]) -> str:
+    if missing(row.get("or_median")):
+        return f"not estimated ({row.get('status', '')}; see comments)"
+    interval = fmt_interval(row["or_lower"], row["or_upper"])
+    return f"OR {fmt_ratio(row['or_median'])} ({interval})"
+
+
+def _short(reason: str) -> str:
+    """A reason without its bracketed detail (the detail is in the footnotes)."""
+    return reason.split(" (", 1)[0]
+
+
+def _certainty(row: dict[str, Any]) -> str:
+    if missing(row.get("rating")):
+        return "not rated"
+    return f"{row['symbols']} {row['certainty']}"
+
+
+def grade_rows(
+    frame: pd.DataFrame, column: str = "notes"
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Display rows of the summary of findings, and its footnotes numbered in table order
+    (each row carries the numbers of its own; a footnote two rows share is written once).
+    ``column``: ``notes`` (the numbers only, the rules listed once beside the table) or
+    ``footnotes`` (each with its rule)."""
+    rows, footnotes = [], []
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        own = [note for note in _text(row.get(column)).split(SEPARATOR) if note]
+        numbers = []
+        for note in own:
+            if note not in footnotes:
+                footnotes.append(note)
+            numbers.append(footnotes.index(note) + 1)
+        numbers.sort()
+        per_1000 = row.get("control_per_1000")
+        control = "" if missing(per_1000) else f"{float(per_1000):.0f} per 1000"
+        absolute = bool(control)
+        rows.append(
+            {
+                "analysis": row["analysis"],
+                "title": row["title"],
+                "event": row["event"],
+                "follow_up": _text(row.get("follow_up")) or "not stated",
+                "participants": row["n_participants"],
+                "trials": row["n_trials"],
+                "certainty": _certainty(row),
+                "rating": None if missing(row.get("rating")) else int(row["rating"]),
+                "notes": numbers,
+                "note_texts": own,
+                "relative": _relative(row),
+                "control": control,
+                "baseline_source": _text(row.get("baseline_source")),
+                "difference": _text(row.get("risk_difference")),
+                "intervention": _text(row.get("risk_with_intervention")),
+                "no_absolute": "" if absolute else _short(_text(row.get("no_absolute_measures"))),
+                "other_baselines": [
+                    b for b in _text(row.get("other_baselines")).split(SEPARATOR) if b
+                ],
+                "statement": _text(row.get("statement")),
+            }
+        )
+    return rows, footnotes
+
+
+def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The summary of findings as a table (one row per analysis; its footnotes in full, each
+    with its rule, numbered within the row)."""
+    rows, _ = grade_rows(frame, "footnotes")
+    out = []
+    for r in rows:
+        control = r["control"] or DASH
+        if r["control"]:
+            control += f" ({r['baseline_source']})"
+        out.append(
+            {
+                "analysis": r["analysis"],
+                "outcome": r["title"],
+                "follow_up": r["follow_up"],
+                "participants": r["participants"],
+                "trials": r["trials"],
+                "certainty": r["certainty"],
+                "relative_effect": r["relative"],
+                "risk_with_control": control,
+                "risk_difference": r["difference"] or r["no_absolute"] or DASH,
+                "comments": r["statement"],
+                "footnotes": SEPARATOR.join(
+                    f"{i}. {note}" for i, note in enumerate(r["note_texts"], start=1)
+                ),
+            }
+        )
+    return pd.DataFrame(out, columns=SOF_COLUMNS)
+
+
+def certainty_rules(settings: CertaintySettings, risk_of_bias_file: bool) -> list[dict[str, str]]:
+    """Every domain's rule with its thresholds, from the config, for the methods."""
+    texts = {
+        "risk_of_bias": risk_of_bias.rule_text(settings)
+        + (
+            ""
+            if risk_of_bias_file
+            else " (no risk-of-bias file is configured: not assessed, and said in a footnote)"
+        ),
+        "inconsistency": inconsistency.rule_text(settings),
+        "indirectness": indirectness.rule_text(settings),
+        "imprecision": imprecision.rule_text(settings),
+        "publication_bias": publication_bias.rule_text(settings),
+    }
+    rules = [{"domain": DOMAIN_NAMES[d].capitalize(), "rule": texts[d]} for d in DOMAINS]
+    overrides = [
+        f"{analysis}, {DOMAIN_NAMES[domain]}: level {o.level} ({o.reason})"
+        for analysis, chosen in settings.overrides.items()
+        for domain, o in chosen.items()
+    ]
+    rules.append(
+        {
+            "domain": "Panel overrides",
+            "rule": "; ".join(overrides) if overrides else "none configured",
+        }
+    )
+    return rules

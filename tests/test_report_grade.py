@@ -1,0 +1,132 @@
+"""The report's GRADE summary of findings: from a certainty table to the HTML, the CSV, the
+methods; and the mended details (audit cites by key, words for booleans, spacing)."""
+
+from __future__ import annotations
+
+import math
+from html import unescape
+
+import pandas as pd
+import pytest
+from certainty_data import THREE, draws, fit_inputs
+from test_report import context_for, write_results
+
+from hatmeta import layout
+from hatmeta.certainty.assess import certainty_table
+from hatmeta.config import Override
+from hatmeta.report.format import fmt_number, table
+from hatmeta.report.grade import SOF_COLUMNS, sof_frame
+from hatmeta.report.render import render
+
+REASON = "the panel judges the definitions close enough"
+
+
+@pytest.fixture
+def graded(project_settings, tmp_path):
+    analyses = {k: project_settings.analyses[k] for k in ("illicit_heroin", "mortality")}
+    settings = project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
+    overrides = {"illicit_heroin": {"indirectness": Override(0, REASON)}}
+    certainty = settings.certainty._replace(analyses=analyses, overrides=overrides)
+    settings = settings._replace(certainty=certainty)
+    fits = {
+        "illicit_heroin": fit_inputs(THREE, draws(math.log(2.5), 0.1), tau=0.7, baseline=0.2),
+        "mortality": fit_inputs(THREE.head(1), draws(0.1, 0.8), status="passed", baseline=0.01),
+    }
+    frame, _ = certainty_table(certainty, fits, None)
+    inputs = write_results(tmp_path, settings)
+    path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    inputs["certainty"] = str(path)
+    return settings, inputs, pd.read_csv(path)
+
+
+def test_the_report_opens_with_the_grade_table(graded):
+    settings, inputs, frame = graded
+    html = render(context_for(settings, inputs))
+    grade = unescape(html[html.index('id="grade"') : html.index('id="summary"')])
+    assert html.index('id="grade"') < html.index('id="summary"') < html.index('id="methods"')
+    heroin = frame.set_index("analysis").loc["illicit_heroin"]
+    assert heroin["symbols"] in grade and heroin["certainty"] in grade
+    assert heroin["risk_difference"] in grade and heroin["statement"] in grade
+    assert f"overridden by the panel: {REASON}" in grade  # the override, never silently
+    assert "Inconsistency: serious. Posterior median tau 0.70" in grade
+    assert "not estimated (insufficient evidence" in grade  # mortality: one trial
+    assert "follow-up 12 months" in grade
+    assert "Risk of bias: not assessed: no risk-of-bias judgements given" in grade
+
+
+def test_summary_of_findings_csv_has_grade_columns(graded):
+    settings, inputs, frame = graded
+    context = context_for(settings, inputs)
+    sof = context["grade_frame"]
+    assert list(sof.columns) == SOF_COLUMNS
+    row = sof.set_index("analysis").loc["illicit_heroin"]
+    assert row["certainty"].endswith(frame.set_index("analysis").at["illicit_heroin", "certainty"])
+    assert row["risk_with_control"].startswith("200 per 1000")
+    assert "1. " in row["footnotes"] and "Rule:" in row["footnotes"]
+    # each row's footnotes in the order of the domains, numbered from 1
+    notes = row["footnotes"].split(" | ")
+    assert [n.split(". ", 1)[0] for n in notes] == [str(i) for i in range(1, len(notes) + 1)]
+    assert notes[-1].startswith(f"{len(notes)}. Publication bias")
+    assert sof_frame(frame).equals(sof)
+
+
+def test_methods_state_every_certainty_rule_from_the_config(graded):
+    settings, inputs, _ = graded
+    changed = settings._replace(
+        certainty=settings.certainty._replace(tau_serious=0.42, publication_min_trials=12)
+    )
+    html = unescape(render(context_for(changed, inputs)))
+    methods = html[html.index('id="certainty-methods"') :]
+    assert "above 0.42" in methods and "with 12 trials or more" in methods
+    assert f"illicit_heroin, indirectness: level 0 ({REASON})" in methods
+
+
+def test_without_a_certainty_table_the_report_says_so(project_settings, tmp_path):
+    analyses = {k: project_settings.analyses[k] for k in ("illicit_heroin", "mortality")}
+    settings = project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
+    html = render(context_for(settings, write_results(tmp_path, settings)))
+    assert "No certainty table was given" in html
+
+
+def test_audit_cites_by_key_with_one_bibliography(graded):
+    settings, inputs, _ = graded
+    html = render(context_for(settings, inputs))
+    audit = html[html.index("<h3>Extraction audit</h3>") :]
+    assert audit.count("Perneger TV et al. BMJ 1998") == 1
+    assert 'href="#bib-PER98"' in audit and 'id="bib-PER98"' in audit
+
+
+def test_booleans_are_words_and_sentences_are_spaced():
+    assert fmt_number(True) == "yes" and fmt_number(False) == "no"
+    cells = table(pd.DataFrame({"usable": [True, False]}))["rows"]
+    assert cells == [["yes"], ["no"]]
+
+
+def test_no_sentence_runs_into_the_next(graded):
+    settings, inputs, _ = graded
+    html = render(context_for(settings, inputs))
+    text = unescape(html)
+    assert ").Cross-check" not in text and "Cross-check:" in text
+
+
+def test_html_with_the_grade_table_is_well_formed(graded):
+    import re
+
+    from test_report import Structure
+
+    settings, inputs, _ = graded
+    html = render(context_for(settings, inputs))
+    parser = Structure()
+    parser.feed(html)
+    parser.close()
+    assert parser.errors == [] and parser.stack == []
+    assert len(parser.ids) == len(set(parser.ids)), "duplicate ids"
+    for anchor in re.findall(r'href="#([^"]+)"', html):
+        assert anchor in parser.ids
+    assert {"grade", "certainty-methods", "fn-1"} <= set(parser.ids)

@@ -1,0 +1,25 @@
+# Helpers of workflow/rules/certainty.smk (the linter wants rules and functions apart).
+
+
+def primary_fits(evidence):
+    """Every fit file of every analysis under its primary prior, in one evidence set."""
+    return [
+        path
+        for name, analysis in SETTINGS.analyses.items()
+        for path in layout.fit_files(evidence, name, analysis.primary_prior)
+    ]
+
+
+def certainty_inputs(wildcards):
+    """What the certainty of one evidence set is judged from, by name."""
+    inputs = {
+        "fits": primary_fits(wildcards.evidence),
+        "classical": expand(layout.CLASSICAL, evidence=wildcards.evidence, analysis=ANALYSES),
+        "harmonised": layout.HARMONISED,
+    }
+    if SETTINGS.data.risk_of_bias is not None:
+        inputs |= {
+            "risk_of_bias": SETTINGS.data.risk_of_bias,
+            "bibliography": SETTINGS.data.bibliography,
+        }
+    return inputs
