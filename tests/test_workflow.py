@@ -430,16 +430,21 @@ def test_library_edits_rerun_exactly_the_jobs_whose_code_changed(upgradable_run)
     assert "<h2>Origins</h2>" in html and report_code in html
     assert "nothing to be done" in dry_run().lower()
 
-    # The model: the fit job and everything downstream of it, which includes the notebook that
-    # imports the model; nothing upstream or beside it.
+    # The model: the fit job and everything downstream of it (figures, certainty, the notebook
+    # that imports the model, the report), and the rate model's job, whose model is built from
+    # the same module; nothing upstream or beside them.
     edit_function(model)
     output = dry_run()
     counts = job_counts(output)
-    assert counts == {"fit": 1, "figures": 2, "notebook": 1, "report": 1, "all": 1}, output
+    expected = {"fit": 1, "rate_fit": 1, "figures": 2, "certainty": 2, "notebook": 1}
+    assert counts == expected | {"report": 1, "all": 1}, output
     found = reasons(output)
     fit_code = PackageCode(package).fingerprint(scripts / "fit.py")
     assert "Params have changed since last execution" in found["fit"][0]
     assert fit_code in found["fit"][0]
+    rate_code = PackageCode(package).fingerprint(scripts / "rate_fit.py")
+    assert "Params have changed since last execution" in found["rate_fit"][0]
+    assert rate_code in found["rate_fit"][0]
     assert "results/notebooks/model_checks.ipynb" in output
     assert all("Input files updated by another job" in r for r in found["figures"])
     # Snakemake names an updated input before, and instead of, changed params; with the fit
