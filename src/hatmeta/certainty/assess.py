@@ -117,12 +117,16 @@ def _status(fit: FitInputs, settings: CertaintySettings) -> tuple[str, str]:
     return ("insufficient evidence", short) if short else (status, "")
 
 
-def outcome_name(analysis: Analysis, settings: CertaintySettings) -> str:
-    """How the statements name the analysis's outcome."""
+def outcome_name(analysis: Analysis, settings: CertaintySettings, events: bool = False) -> str:
+    """How the statements name the analysis's outcome (``events``: counts of events, which a
+    participant may have several of)."""
     outcome = analysis.outcome
-    return settings.outcome_labels.get(outcome.name) or (
-        f"the number of people with the outcome '{outcome.event}'"
+    default = (
+        f"the rate of the event '{outcome.event}'"
+        if events
+        else f"the number of people with the outcome '{outcome.event}'"
     )
+    return settings.outcome_labels.get(outcome.name) or default
 
 
 def assess_analysis(

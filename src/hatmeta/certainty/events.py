@@ -188,7 +188,7 @@ def assess_events(
     }
     row |= rated(domains, analysis, settings)
     treatment, control = settings.treatment_label, settings.control_label
-    named = outcome_name(analysis, settings)
+    named = outcome_name(analysis, settings, events=True)
     if status == "insufficient evidence":
         # Counts and certainty only: sparse data carry no estimate (hatmeta.evidence_rules).
         row |= {
