@@ -323,3 +323,19 @@ def test_very_low_certainty_is_very_uncertain(tmp_path, settings):
     row, _, _ = assessed(tmp_path, settings, rob=judged, tau=1.2)
     assert row["rating"] == 1
     assert row["statement"].startswith("The evidence is very uncertain about the effect of SIH")
+
+
+def test_the_funnel_figure_of_a_rate_analysis_gives_the_test_not_an_odds_ratio_plot(
+    tmp_path, settings
+):
+    from hatmeta.certainty.stage import funnel_figure
+
+    rows = [(f"T{i}", 10 + 3 * i, 100 + 20 * i, 6 + i, 100 + 20 * i) for i in range(6)]
+    fewer = settings._replace(publication_min_trials=6)
+    _, test, _ = assessed(tmp_path, fewer, rows=rows)
+    fit = rate_fit(tmp_path, rows)[1]
+    figure = funnel_figure(fewer, "e1", fit, test, "rate ratio")
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert any(f"p = {test.p:.3f}, on the trials' log rate ratios" in t for t in texts)
+    odds = funnel_figure(fewer, "e1", fit, test, "OR")
+    assert odds.axes[0].get_ylabel() == "Standard error of the log OR"
