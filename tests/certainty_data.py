@@ -81,3 +81,94 @@ def fit_inputs(
         i2=i2,
         follow_up="12 months",
     )
+
+
+# --- counts of events: the rate stage's files, as it writes them -------------------------
+
+
+def rate_arms(rows, timepoint: str = "12 months", published: bool = False) -> pd.DataFrame:
+    """Arms of a rate analysis from ``(trial, events_t, total_t, events_c, total_c)`` tuples,
+    with their exposure as the rate stage computes it (:func:`hatmeta.bayes.rates.exposures`):
+    participants x follow-up, or (``published``) person-years given as 0.9 of that."""
+    from hatmeta.bayes.rates import exposures
+
+    out = []
+    for trial, et, nt, ec, nc in rows:
+        for role, events, total in (("treatment", et, nt), ("control", ec, nc)):
+            out.append(
+                {"trial": trial, "role": role, "events": events, "total": total,
+                 "timepoint": timepoint}
+            )  # fmt: skip
+    arms = pd.DataFrame(out)
+    if published:
+        arms["person_years"] = 0.9 * arms["total"]
+    return exposures(arms)
+
+
+def rate_fit(
+    tmp_path,
+    rows,
+    log_rr: tuple[float, float] = (1.0, 0.2),
+    *,
+    tau: float = 0.1,
+    new_sd: float = 0.1,
+    published: bool = False,
+    status: str = "passed",
+    per: float = 100.0,
+    name: str = "rates",
+):
+    """The rate stage's two files for constructed trials and normal draws of the pooled log
+    rate ratio (``d``), tau (near ``tau``) and a new trial's log rate ratio (``d`` plus
+    ``Normal(0, new_sd)``), written by the rate stage's own summary; returns the certainty
+    stage's reading of them and the binomial stage's 'not modelled' fit of the same trials."""
+    import json
+
+    import xarray as xr
+
+    from hatmeta.bayes.rates import RateData, describe_exposure, summarise_rates
+    from hatmeta.certainty.events import read_rate_inputs
+
+    arms = rate_arms(rows, published=published)
+    data = RateData.from_arms(arms, len(rows))
+    rng = np.random.default_rng(7)
+    d = rng.normal(*log_rr, 40_000)
+    posterior = xr.Dataset(
+        {
+            "d": (("chain", "draw"), d.reshape(4, -1)),
+            "tau": (("chain", "draw"), np.abs(rng.normal(tau, 0.01, d.size)).reshape(4, -1)),
+            "delta_new": (("chain", "draw"), (d + rng.normal(0, new_sd, d.size)).reshape(4, -1)),
+        }
+    )
+    summary = summarise_rates(xr.DataTree.from_dict({"posterior": posterior}),
+                              data.control_rate(), per)  # fmt: skip
+    exposure = describe_exposure(arms)
+    table = trials(rows)
+    events = int(arms["events"].sum())
+    control = arms[arms["role"] == "control"]
+    evidence = {
+        "trials": list(table["trial"]),
+        "participants": int(arms["total"].sum()),
+        "events": events,
+        "control_events": int(control["events"].sum()),
+        "control_participants": int(control["total"].sum()),
+        "measures": ["m1"],
+        "units": ["events"],
+    }
+    diagnostics = {
+        "status": status,
+        "evidence": evidence,
+        "person_years": arms[["trial", "role", "events", "person_years"]].to_dict("records"),
+        **exposure,
+    }
+    rates_path, diagnostics_path = tmp_path / f"{name}.csv", tmp_path / f"{name}.json"
+    summary.to_csv(rates_path, index=False)
+    diagnostics_path.write_text(json.dumps(diagnostics))
+    not_modelled = FitInputs(
+        trials=table,
+        summary=None,
+        diagnostics={"status": "not modelled", "note": "counts of events", "evidence": evidence},
+        log_or_draws=None,
+        i2=float("nan"),
+        follow_up="12 months",
+    )
+    return read_rate_inputs(str(rates_path), str(diagnostics_path)), not_modelled

@@ -130,3 +130,40 @@ def test_html_with_the_grade_table_is_well_formed(graded):
     for anchor in re.findall(r'href="#([^"]+)"', html):
         assert anchor in parser.ids
     assert {"grade", "certainty-methods", "fn-1"} <= set(parser.ids)
+
+
+def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings, tmp_path):
+    from certainty_data import rate_fit
+
+    analyses = {k: project_settings.analyses[k] for k in ("illicit_heroin", "sae")}
+    settings = project_settings._replace(
+        analyses=analyses, model=project_settings.model._replace(analyses=analyses)
+    )
+    certainty = settings.certainty._replace(analyses=analyses, overrides={})
+    settings = settings._replace(certainty=certainty)
+    rates, not_modelled = rate_fit(tmp_path, [("DE2007", 58, 515, 15, 500),
+                                              ("CA2009", 51, 115, 18, 111)],
+                                   log_rr=(math.log(3.2), 0.35))  # fmt: skip
+    fits = {"illicit_heroin": fit_inputs(THREE, draws(math.log(2.5), 0.1)), "sae": not_modelled}
+    frame, _ = certainty_table(certainty, fits, None, {"sae": rates})
+    inputs = write_results(tmp_path, settings)
+    path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    inputs["certainty"] = str(path)
+    context = context_for(settings, inputs)
+    html = unescape(render(context))
+    grade = html[html.index('id="grade"') : html.index('id="summary"')]
+    row = pd.read_csv(path).set_index("analysis").loc["sae"]
+    ratio = rates.summary.loc["rate_ratio"]
+    relative = f"Rate ratio {ratio['median']:.2f} ({ratio['lower']:.2f} to {ratio['upper']:.2f})"
+    assert relative in grade and row["symbols"] in grade
+    assert row["control_rate_text"] in grade and "events per 100 person-years" in grade
+    assert "control arms pooled: 33 events / 611 person-years" in grade
+    assert f"rate with SIH: {row['risk_with_intervention']}" in grade
+    assert row["risk_difference"] in grade and row["statement"] in grade
+    assert "Indirectness: serious. Person-time approximated" in grade
+    sof = context["grade_frame"].set_index("analysis").loc["sae"]
+    assert sof["relative_effect"] == relative and sof["certainty"].endswith(row["certainty"])
+    assert sof["risk_with_control"].startswith(row["control_rate_text"])
+    assert sof["risk_difference"] == row["risk_difference"]

@@ -248,6 +248,17 @@ def test_the_report_opens_with_the_grade_summary_of_findings(small_run):
         retention["symbols"] in html
         and retention["risk_difference"] in sof.at["retention", "risk_difference"]
     )
+    # serious adverse events are counts of events: rated from the rate model, its numbers
+    rates = pd.read_csv(results / "fits/all/sae/rates.csv").set_index("quantity")
+    sae = certainty.loc["sae"]
+    assert sae["effect_measure"] == "rate ratio" and sof.at["sae", "certainty"] != "not rated"
+    for stat in ("median", "lower", "upper"):
+        assert sae[f"rate_ratio_{stat}"] == pytest.approx(rates.at["rate_ratio", stat])
+        assert sae[f"rate_difference_{stat}"] == pytest.approx(rates.at["rate_difference", stat])
+    assert sae["control_rate"] == pytest.approx(rates.at["rate_control", "median"])
+    assert sof.at["sae", "relative_effect"].startswith("Rate ratio ")
+    assert "events per 100 person-years" in sof.at["sae", "risk_with_control"]
+    assert "Person-time approximated" in sof.at["sae", "footnotes"]  # no trial published it
 
 
 @pytest.mark.workflow

@@ -16,6 +16,8 @@ def certainty_inputs(wildcards):
         "fits": primary_fits(wildcards.evidence),
         "classical": expand(layout.CLASSICAL, evidence=wildcards.evidence, analysis=ANALYSES),
         "harmonised": layout.HARMONISED,
+        # The rate stage's files: analyses whose counts are events are rated from them.
+        "rates": expand(layout.RATE_FILES, evidence=wildcards.evidence, analysis=ANALYSES),
     }
     if SETTINGS.data.risk_of_bias is not None:
         inputs |= {

@@ -13,6 +13,7 @@ with logged(snakemake.log[0], "certainty") as log:
         analysis: path
         for (_, analysis), path in layout.index(layout.CLASSICAL, inputs.classical).items()
     }
+    rates = {analysis: files for (_, analysis), files in layout.rates_index(inputs.rates).items()}
     table, figures = run_certainty(
         snakemake.params.certainty,
         fits,
@@ -20,6 +21,7 @@ with logged(snakemake.log[0], "certainty") as log:
         inputs.harmonised,
         inputs.get("risk_of_bias"),
         inputs.get("bibliography"),
+        rates,
     )
     write_csv(table, snakemake.output.table)
     for (_, analysis), path in layout.index(layout.FUNNEL, snakemake.output.funnel).items():

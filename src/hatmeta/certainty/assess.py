@@ -1,5 +1,8 @@
 """One analysis's certainty of evidence, absolute effects and statement, as one table row.
 
+Counts of events (pooled by the rate model, not the binomial one) are rated by
+:mod:`hatmeta.certainty.events` with the same domains, overrides and statements.
+
 :func:`assess_analysis` takes the files of one fit under the analysis's primary prior (the
 included trials, summary, diagnostics, posterior), its classical results (for I²), the
 follow-up of its trials and the risk-of-bias judgements, applies every domain's rule and the
@@ -27,6 +30,7 @@ from hatmeta.certainty import (
 from hatmeta.certainty.absolute import absolute_effects, more_fewer
 from hatmeta.certainty.domains import (
     RATINGS,
+    Domain,
     footnoted,
     override,
     rating,
@@ -36,6 +40,7 @@ from hatmeta.certainty.statements import no_estimate, size, statement
 from hatmeta.evidence_rules import TrialCounts, sufficiency
 
 if TYPE_CHECKING:
+    from hatmeta.certainty.events import RateInputs
     from hatmeta.certainty.publication_bias import RegressionTest
     from hatmeta.config import Analysis, CertaintySettings
 
@@ -112,12 +117,16 @@ def _status(fit: FitInputs, settings: CertaintySettings) -> tuple[str, str]:
     return ("insufficient evidence", short) if short else (status, "")
 
 
-def outcome_name(analysis: Analysis, settings: CertaintySettings) -> str:
-    """How the statements name the analysis's outcome."""
+def outcome_name(analysis: Analysis, settings: CertaintySettings, events: bool = False) -> str:
+    """How the statements name the analysis's outcome (``events``: counts of events, which a
+    participant may have several of)."""
     outcome = analysis.outcome
-    return settings.outcome_labels.get(outcome.name) or (
-        f"the number of people with the outcome '{outcome.event}'"
+    default = (
+        f"the rate of the event '{outcome.event}'"
+        if events
+        else f"the number of people with the outcome '{outcome.event}'"
     )
+    return settings.outcome_labels.get(outcome.name) or default
 
 
 def assess_analysis(
@@ -125,8 +134,17 @@ def assess_analysis(
     fit: FitInputs,
     rob: pd.DataFrame | None,
     settings: CertaintySettings,
+    rates: RateInputs | None = None,
 ) -> tuple[dict[str, Any], RegressionTest | None]:
-    """The certainty row of one analysis, and the funnel-asymmetry test when one was run."""
+    """The certainty row of one analysis, and the funnel-asymmetry test when one was run.
+
+    An analysis the binomial model leaves out because its counts are events ("not modelled")
+    is rated from its rate fit when ``rates`` has one (:mod:`hatmeta.certainty.events`).
+    """
+    if rates is not None and rates.fitted and fit.diagnostics.get("status") == "not modelled":
+        from hatmeta.certainty.events import assess_events
+
+        return assess_events(analysis, fit, rates, rob, settings)
     trials = fit.trials
     status, reason = _status(fit, settings)
     counts = fit.diagnostics.get("evidence") or {}
@@ -178,11 +196,8 @@ def assess_analysis(
     ]
     bias, test = publication_bias.assess(trials, settings)
     domains.append(bias)
-    chosen = settings.overrides.get(analysis.name, {})
-    domains = [override(d, chosen) for d in domains]
-    value = rating(domains)
-    notes = footnoted(domains)
     row |= {
+        "effect_measure": "OR",
         "or_median": or_median,
         "or_lower": or_lower,
         "or_upper": or_upper,
@@ -193,20 +208,8 @@ def assess_analysis(
         "baseline_source": counts.get("baseline_source", ""),
         "no_absolute_measures": counts.get("no_absolute_measures", ""),
     }
-    for d in domains:
-        row |= {
-            f"{d.domain}_level": d.level,
-            f"{d.domain}": d.words,
-            f"{d.domain}_reason": d.numbers,
-            f"{d.domain}_rule": d.rule,
-        }
-    row |= {
-        "rating": value,
-        "certainty": RATINGS[value],
-        "symbols": symbols(value),
-        "footnotes": SEPARATOR.join(d.footnote() for d in notes),
-        "notes": SEPARATOR.join(d.footnote(rule=False) for d in notes),
-    }
+    row |= rated(domains, analysis, settings)
+    value = row["rating"]
     absolute = ""
     if base is not None and status != "insufficient evidence":
         effect = absolute_effects(draws, base, "assumed control risk", row["baseline_source"])
@@ -241,6 +244,29 @@ def assess_analysis(
     return row, test
 
 
+def rated(domains: list[Domain], analysis: Analysis, settings: CertaintySettings) -> dict[str, Any]:
+    """Each domain's columns after the panel's overrides, the rating and the footnotes."""
+    chosen = settings.overrides.get(analysis.name, {})
+    domains = [override(d, chosen) for d in domains]
+    value = rating(domains)
+    notes = footnoted(domains)
+    out: dict[str, Any] = {}
+    for d in domains:
+        out |= {
+            f"{d.domain}_level": d.level,
+            f"{d.domain}": d.words,
+            f"{d.domain}_reason": d.numbers,
+            f"{d.domain}_rule": d.rule,
+        }
+    return out | {
+        "rating": value,
+        "certainty": RATINGS[value],
+        "symbols": symbols(value),
+        "footnotes": SEPARATOR.join(d.footnote() for d in notes),
+        "notes": SEPARATOR.join(d.footnote(rule=False) for d in notes),
+    }
+
+
 def _size(row: Mapping[str, Any], base: float | None, analysis: Analysis, settings) -> str:
     odds = imprecision.thresholds(settings.relevant_or, analysis.outcome.higher_is_better)
     if base is None:
@@ -255,11 +281,14 @@ def certainty_table(
     settings: CertaintySettings,
     fits: Mapping[str, FitInputs],
     rob: pd.DataFrame | None,
+    rates: Mapping[str, RateInputs] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, RegressionTest]]:
-    """One row per analysis (in config order), and the funnel tests that were run."""
+    """One row per analysis (in config order), and the funnel tests that were run; ``rates``:
+    the rate fits by analysis, for the analyses whose counts are events."""
     rows, tests = [], {}
+    rates = rates or {}
     for name, analysis in settings.analyses.items():
-        row, test = assess_analysis(analysis, fits[name], rob, settings)
+        row, test = assess_analysis(analysis, fits[name], rob, settings, rates.get(name))
         rows.append(row)
         if test is not None:
             tests[name] = test

@@ -15,6 +15,15 @@ differently), on the odds ratio itself.
   proportions, as R's ``power.prop.test``); fewer participants than the OIS: serious (1).
   Without a baseline the OIS is not checked.
 * Sparse data (:func:`hatmeta.evidence_rules.sufficiency`): very serious (2).
+
+Counts of events pooled over person-time (:mod:`hatmeta.bayes.rates`) are judged on the rate
+ratio (:func:`assess_ratio`): its 95% CrI against 1 and the same relevant ratios, taken as
+rate ratios (``t`` or ``1/t``), one level per threshold crossed as for the odds ratio without
+a baseline. The absolute scale would change nothing (the rate difference at the pooled control
+rate is a monotone function of the ratio). The optimal information size is defined here for
+proportions (participants with the event), not for events over person-time, so it is not
+computed for rates: a large effect whose interval crosses no threshold is not rated down for it,
+and the footnote says so.
 """
 
 from __future__ import annotations
@@ -74,7 +83,8 @@ def rule_text(settings: CertaintySettings) -> str:
         "thresholds crossed very serious, one serious; none crossed but beyond a relevant "
         f"threshold, serious when the participants are fewer than the optimal information "
         f"size (relative risk change {100 * rrr:.0f}%, alpha {settings.alpha:g}, power "
-        f"{settings.power:g}); sparse data very serious"
+        f"{settings.power:g}); sparse data very serious; counts of events: the 95% CrI of the "
+        "rate ratio against the same ratios (optimal information size not computed for rates)"
     )
 
 
@@ -113,47 +123,81 @@ def assess(
     odds = thresholds(t, higher_is_better)
     if baseline is None:
         lower, _, upper = interval(np.exp(draws))
-        crossed = _crossed(lower, upper, odds)
-        values = {k: f"OR {v:.2f}" for k, v in odds.items()}
-        span = f"95% CrI of the OR {lower:.2f} to {upper:.2f} (no baseline risk)"
-    else:
-        per_1000 = {
-            k: 1000 * float(risk_difference(math.log(v), baseline)) for k, v in odds.items()
-        }
-        lower, _, upper = interval(1000 * risk_difference(draws, baseline))
-        crossed = _crossed(lower, upper, per_1000)
-        values = {k: f"{_signed(v)} per 1000" for k, v in per_1000.items()}
-        span = f"95% CrI of the risk difference {_signed(lower)} to {_signed(upper)} per 1000"
-    named = {"benefit": "relevant benefit", "null": "null", "harm": "relevant harm"}
-    listed = ", ".join(f"{named[k]} {values[k]}" for k in odds)
-    if crossed:
-        level = 2 if len(crossed) >= 2 else 1
-        numbers = (
-            f"{span} crosses {len(crossed)} threshold(s): "
-            f"{', '.join(f'{named[k]} ({values[k]})' for k in crossed)}."
-        )
-        return Domain("imprecision", level, rule, numbers)
-    scale = odds if baseline is None else per_1000
-    beyond = [k for k in ("benefit", "harm") if _beyond(lower, upper, scale[k], scale["null"])]
-    numbers = f"{span} crosses no threshold ({listed})"
-    if not beyond:
-        return Domain("imprecision", 0, rule, numbers + ".")
-    if baseline is None:
-        return Domain(
-            "imprecision",
-            0,
-            rule,
-            numbers + "; optimal information size not checked (no baseline).",
-        )
+        return assess_ratio(lower, upper, higher_is_better, "", settings)
+    per_1000 = {k: 1000 * float(risk_difference(math.log(v), baseline)) for k, v in odds.items()}
+    lower, _, upper = interval(1000 * risk_difference(draws, baseline))
+    values = {k: f"{_signed(v)} per 1000" for k, v in per_1000.items()}
+    span = f"95% CrI of the risk difference {_signed(lower)} to {_signed(upper)} per 1000"
+    judged = _judge(lower, upper, per_1000, values, span, rule)
+    if isinstance(judged, Domain):
+        return judged
+    numbers, beyond = judged
     ois = optimal_information_size(baseline, rrr, settings.alpha, settings.power)
     level = 1 if participants < ois else 0
     compare = "fewer than" if level else "at least"
     numbers += (
-        f" and lies beyond the {named[beyond[0]]}; {participants} participants, {compare} the "
+        f" and lies beyond the {NAMED[beyond[0]]}; {participants} participants, {compare} the "
         f"optimal information size of {ois} (control risk {baseline:.3f}, relative change "
         f"{100 * rrr:.0f}%)."
     )
     return Domain("imprecision", level, rule, numbers)
+
+
+NAMED = {"benefit": "relevant benefit", "null": "null", "harm": "relevant harm"}
+
+
+def _judge(
+    lower: float,
+    upper: float,
+    scale: dict[str, float],
+    values: dict[str, str],
+    span: str,
+    rule: str,
+) -> Domain | tuple[str, list[str]]:
+    """The domain when the interval crosses a threshold or lies short of every relevant one;
+    otherwise (a large effect) the footnote so far and the thresholds it lies beyond."""
+    crossed = _crossed(lower, upper, scale)
+    if crossed:
+        level = 2 if len(crossed) >= 2 else 1
+        numbers = (
+            f"{span} crosses {len(crossed)} threshold(s): "
+            f"{', '.join(f'{NAMED[k]} ({values[k]})' for k in crossed)}."
+        )
+        return Domain("imprecision", level, rule, numbers)
+    listed = ", ".join(f"{NAMED[k]} {values[k]}" for k in scale)
+    beyond = [k for k in ("benefit", "harm") if _beyond(lower, upper, scale[k], scale["null"])]
+    numbers = f"{span} crosses no threshold ({listed})"
+    if not beyond:
+        return Domain("imprecision", 0, rule, numbers + ".")
+    return numbers, beyond
+
+
+def assess_ratio(
+    lower: float,
+    upper: float,
+    higher_is_better: bool,
+    insufficient: str,
+    settings: CertaintySettings,
+    measure: str = "OR",
+    why_no_ois: str = "optimal information size not checked (no baseline)",
+    note: str = " (no baseline risk)",
+) -> Domain:
+    """The imprecision domain on a ratio scale: the 95% CrI ``lower`` to ``upper`` of the odds
+    ratio (without a baseline risk) or of the rate ratio (counts of events, ``measure="rate
+    ratio"``) against 1 and the relevant ratio either side (``relevant_or`` for a desirable
+    event, its inverse for a harm, and the mirror). Two thresholds crossed very serious, one
+    serious, none not serious (the optimal information size is not checked: ``why_no_ois``);
+    sparse data very serious."""
+    rule = rule_text(settings)
+    if insufficient:
+        return Domain("imprecision", 2, rule, f"Sparse data: {insufficient}.")
+    ratios = thresholds(settings.relevant_or, higher_is_better)
+    values = {k: f"{measure} {v:.2f}" for k, v in ratios.items()}
+    span = f"95% CrI of the {measure} {lower:.2f} to {upper:.2f}{note}"
+    judged = _judge(lower, upper, ratios, values, span, rule)
+    if isinstance(judged, Domain):
+        return judged
+    return Domain("imprecision", 0, rule, f"{judged[0]}; {why_no_ois}.")
 
 
 def _signed(value: float) -> str:

@@ -14,6 +14,11 @@ Rule (thresholds under ``certainty/inconsistency``):
 
 I² (REML random effects, from the classical stage) is reported, not used: it grows with the
 trials' size whatever the spread of their effects.
+
+Counts of events are judged by the same rule on the rate model (:mod:`hatmeta.bayes.rates`):
+its posterior median tau (of the log rate ratio) against the same thresholds, and a new
+trial's 95% prediction interval of the rate ratio against the pooled rate ratio's 95% CrI. The
+classical 2 x 2 methods do not apply to them, so no I² is shown.
 """
 
 from __future__ import annotations
@@ -40,8 +45,8 @@ def rule_text(settings: CertaintySettings) -> str:
     )
     if settings.prediction_interval:
         rule += (
-            ", or the 95% prediction interval reaching the other side of OR 1 while the 95% "
-            "credible interval does not"
+            ", or the 95% prediction interval reaching the other side of OR 1 (rate ratio 1 for "
+            "counts of events) while the 95% credible interval does not"
         )
     return rule + ": serious; one trial: not assessed"
 
@@ -53,6 +58,8 @@ def assess(
     prediction_interval: tuple[float, float],
     i2: float,
     settings: CertaintySettings,
+    measure: str = "OR",
+    no_i2: str = "not available",
 ) -> Domain:
     """The inconsistency domain of one analysis.
 
@@ -63,11 +70,15 @@ def assess(
     tau_median
         Posterior median of tau.
     or_interval, prediction_interval
-        The pooled odds ratio's 95% credible interval and a new trial's 95% prediction interval.
+        The pooled ratio's 95% credible interval and a new trial's 95% prediction interval.
     i2
         I² of the classical REML random-effects analysis (a share; NaN when absent).
     settings
         ``tau_serious``, ``tau_very_serious``, ``prediction_interval``.
+    measure
+        The ratio's name in the footnote (``OR``, or ``rate ratio`` for counts of events).
+    no_i2
+        What the footnote says of an absent I².
     """
     serious, very = settings.tau_serious, settings.tau_very_serious
     rule = rule_text(settings)
@@ -76,9 +87,9 @@ def assess(
     pooled, predicted = _side(*or_interval), _side(*prediction_interval)
     crosses = bool(settings.prediction_interval and pooled != 0 and predicted == 0)
     level = 2 if tau_median > very else (1 if tau_median > serious or crosses else 0)
-    i2_text = "not available" if math.isnan(i2) else f"{100 * i2:.0f}%"
+    i2_text = no_i2 if math.isnan(i2) else f"{100 * i2:.0f}%"
     numbers = (
-        f"Posterior median tau {tau_median:.2f}; 95% prediction interval of the OR "
+        f"Posterior median tau {tau_median:.2f}; 95% prediction interval of the {measure} "
         f"{prediction_interval[0]:.2f} to {prediction_interval[1]:.2f}"
         + (" reaches the other side of 1" if crosses else "")
         + f" (pooled 95% CrI {or_interval[0]:.2f} to {or_interval[1]:.2f}); I² {i2_text}."

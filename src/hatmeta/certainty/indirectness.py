@@ -7,7 +7,9 @@ Reasons, each counted once:
 * some trials compare with a control of another kind (their control arm is listed under
   ``comparison/comparator_sensitivity``); their share of the inverse-variance weight is given;
 * the outcome is declared a surrogate or composite (``outcomes/<name>/indirect/reason``);
-* the panel judged the analysis indirect (``analyses/<name>/indirect/reason``).
+* the panel judged the analysis indirect (``analyses/<name>/indirect/reason``);
+* for counts of events pooled over person-time, person-time approximated rather than published
+  (the rate stage's ``exposure_approximated``, with its reason): one reason.
 
 One reason or more: serious (1). Two or more are very serious (2) only when
 ``certainty/indirectness/very_serious_with_two_reasons`` is true (default false: reasons of
@@ -16,6 +18,7 @@ different kinds rarely add up to a different question).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hatmeta.certainty.domains import Domain
@@ -26,9 +29,15 @@ if TYPE_CHECKING:
     from hatmeta.config import Analysis, CertaintySettings
 
 
-def reasons(analysis: Analysis, trials: pd.DataFrame, settings: CertaintySettings) -> list[str]:
+def reasons(
+    analysis: Analysis,
+    trials: pd.DataFrame,
+    settings: CertaintySettings,
+    weights: pd.Series | None = None,
+) -> list[str]:
     """Every reason for indirectness of one analysis (``trials``: the fit's included trials,
-    with ``trial``, ``measure``, ``arm_control``)."""
+    with ``trial``, ``measure``, ``arm_control``; ``weights``: each trial's weight, by default
+    that of its log odds ratio)."""
     from hatmeta.certainty.risk_of_bias import log_or_weights, weights_share
 
     found = []
@@ -38,7 +47,7 @@ def reasons(analysis: Analysis, trials: pd.DataFrame, settings: CertaintySetting
     if len(trials):
         other = trials[trials["arm_control"].isin(settings.comparator_controls)]["trial"]
         if len(other):
-            share = weights_share(log_or_weights(trials), other)
+            share = weights_share(log_or_weights(trials) if weights is None else weights, other)
             arms = ", ".join(sorted(set(trials.loc[other.index, "arm_control"])))
             found.append(
                 f"{', '.join(other)} compare(s) with a control of another kind ({arms}; "
@@ -57,7 +66,8 @@ def rule_text(settings: CertaintySettings) -> str:
     """The rule in words, as configured."""
     return (
         "one reason or more (different outcome definitions, a control of another kind, an "
-        "outcome declared surrogate or composite, the panel's judgement): serious; "
+        "outcome declared surrogate or composite, the panel's judgement, person-time "
+        "approximated for counts of events): serious; "
         + (
             "two or more: very serious"
             if settings.indirect_very_serious_with_two
@@ -66,11 +76,18 @@ def rule_text(settings: CertaintySettings) -> str:
     )
 
 
-def assess(analysis: Analysis, trials: pd.DataFrame, settings: CertaintySettings) -> Domain:
-    """The indirectness domain of one analysis."""
+def assess(
+    analysis: Analysis,
+    trials: pd.DataFrame,
+    settings: CertaintySettings,
+    extra: Sequence[str] = (),
+    weights: pd.Series | None = None,
+) -> Domain:
+    """The indirectness domain of one analysis: :func:`reasons`, and ``extra`` reasons of the
+    model's data (person-time approximated), each one reason."""
     two = settings.indirect_very_serious_with_two
     rule = rule_text(settings)
-    found = reasons(analysis, trials, settings)
+    found = [*reasons(analysis, trials, settings, weights), *extra]
     level = 0 if not found else (2 if two and len(found) >= 2 else 1)
     numbers = ("; ".join(found) + ".") if found else "No reason for indirectness found."
     return Domain("indirectness", level, rule, numbers[0].upper() + numbers[1:])

@@ -9,7 +9,8 @@ predictor by weighted least squares with weights ``1 / v_i``, as R's metafor
 al. 1997) or ``ninv`` (the inverse of the trial's total sample size, Peters-type, less tied to
 the log odds ratio itself). The predictor's coefficient is tested with a t test on k - 2
 degrees of freedom; p below ``p_threshold`` (default 0.10, the conventional level for this
-low-powered test) is serious (1).
+low-powered test) is serious (1). Counts of events pooled over person-time are tested the same
+way on the trials' log rate ratios (:func:`trial_log_rate_ratios`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ def trial_log_odds_ratios(trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
     return yi, vi, (trials["total_treatment"] + trials["total_control"]).to_numpy(dtype=float)
 
 
+def trial_log_rate_ratios(trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each trial's log rate ratio ``log((y_T / E_T) / (y_C / E_C))``, its variance
+    ``1/y_T + 1/y_C`` (0.5 added to both counts of a trial with a zero count, as the rate model
+    does) and its total sample size, from ``events_*``, ``person_years_*`` and ``total_*`` of
+    both arms."""
+    events = trials[["events_treatment", "events_control"]].to_numpy(dtype=float, copy=True)
+    events[(events == 0).any(axis=1)] += 0.5
+    years = trials[["person_years_treatment", "person_years_control"]].to_numpy(dtype=float)
+    rates = events / years
+    yi = np.log(rates[:, 0] / rates[:, 1])
+    vi = (1.0 / events).sum(axis=1)
+    return yi, vi, (trials["total_treatment"] + trials["total_control"]).to_numpy(dtype=float)
+
+
 def regression_test(yi, vi, ni=None, predictor: str = "sei") -> RegressionTest:
     """Weighted regression of ``yi`` on the predictor, weights ``1 / vi`` (metafor's
     ``regtest`` with ``model = "lm"``)."""
@@ -87,16 +102,18 @@ def rule_text(settings: CertaintySettings) -> str:
     threshold, predictor = settings.publication_p, settings.publication_predictor
     return (
         f"with {settings.publication_min_trials} trials or more, a regression test for funnel "
-        f"asymmetry (log OR on the {PREDICTORS[predictor]}, weights 1/variance, as metafor's "
+        f"asymmetry (log OR, or log rate ratio for counts of events, on the "
+        f"{PREDICTORS[predictor]}, weights 1/variance, as metafor's "
         f"regtest with model 'lm'): p below {threshold:g} serious; with fewer, not assessable "
         "and not rated down"
     )
 
 
 def assess(
-    trials: pd.DataFrame, settings: CertaintySettings
+    trials: pd.DataFrame, settings: CertaintySettings, effects=trial_log_odds_ratios
 ) -> tuple[Domain, RegressionTest | None]:
-    """The publication-bias domain of one analysis, and the test when it was run."""
+    """The publication-bias domain of one analysis, and the test when it was run (on the
+    trials' ``effects``: log odds ratios, or :func:`trial_log_rate_ratios`)."""
     k, threshold = len(trials), settings.publication_p
     predictor = settings.publication_predictor
     rule = rule_text(settings)
@@ -106,7 +123,7 @@ def assess(
             "test has too little power, so publication bias was not assessable (not rated down)"
         )
         return Domain("publication_bias", 0, rule, numbers, False), None
-    test = regression_test(*trial_log_odds_ratios(trials), predictor=predictor)
+    test = regression_test(*effects(trials), predictor=predictor)
     level = 1 if test.p < threshold else 0
     numbers = (
         f"Regression test for funnel asymmetry over {k} trials: slope {test.slope:.2f} (SE "

@@ -211,6 +211,17 @@ def log_or_weights(trials: pd.DataFrame) -> pd.Series:
     return pd.Series(1.0 / variance, index=trials["trial"].astype(str).to_numpy())
 
 
+def log_rate_ratio_weights(trials: pd.DataFrame) -> pd.Series:
+    """Inverse-variance weight of each trial's log rate ratio, by trial: ``1 / (1/y_T + 1/y_C)``
+    from the arms' event counts (``events_treatment``, ``events_control``), 0.5 added to both
+    counts of a trial with a zero count, as the rate model's trial variances
+    (:mod:`hatmeta.bayes.rates`)."""
+    cells = trials[["events_treatment", "events_control"]].to_numpy(dtype=float, copy=True)
+    cells[(cells == 0).any(axis=1)] += 0.5
+    variance = (1.0 / cells).sum(axis=1)
+    return pd.Series(1.0 / variance, index=trials["trial"].astype(str).to_numpy())
+
+
 def _share(weights: pd.Series, trials: list[str]) -> float:
     return float(weights[trials].sum() / weights.sum()) if len(trials) else 0.0
 
@@ -234,6 +245,7 @@ def assess(
     table: pd.DataFrame | None,
     analysis: Analysis,
     settings: CertaintySettings,
+    weights: pd.Series | None = None,
 ) -> Domain:
     """The risk-of-bias domain of one analysis.
 
@@ -247,6 +259,10 @@ def assess(
     analysis, settings
         The analysis, and the thresholds ``rob_serious_share`` and
         ``rob_very_serious_high_share``.
+    weights
+        Each trial's weight, by trial; by default the inverse-variance weight of its log odds
+        ratio (:func:`log_or_weights`), for counts of events that of its log rate ratio
+        (:func:`log_rate_ratio_weights`).
     """
     serious, very = settings.rob_serious_share, settings.rob_very_serious_high_share
     rule = rule_text(settings)
@@ -255,7 +271,7 @@ def assess(
     if trials.empty:
         return Domain("risk_of_bias", 0, rule, "no trial with counts", False)
     judged = overall_judgements(table, analysis.outcome.name)
-    weights = log_or_weights(trials)
+    weights = log_or_weights(trials) if weights is None else weights
     names = list(weights.index)
     verdict = {t: judged.get(t, (NOT_FOUND, 0))[0] for t in names}
     high = [t for t in names if verdict[t] == "high"]

@@ -42,11 +42,25 @@ def _text(value: Any) -> str:
     return "" if missing(value) else str(value)
 
 
+#: The relative effect's name and columns, by ``effect_measure`` of the certainty table.
+RELATIVE = {"OR": ("OR", "or"), "rate ratio": ("Rate ratio", "rate_ratio")}
+
+
 def _relative(row: dict[str, Any]) -> str:
-    if missing(row.get("or_median")):
+    name, prefix = RELATIVE[_text(row.get("effect_measure")) or "OR"]
+    if missing(row.get(f"{prefix}_median")):
         return f"not estimated ({row.get('status', '')}; see comments)"
-    interval = fmt_interval(row["or_lower"], row["or_upper"])
-    return f"OR {fmt_ratio(row['or_median'])} ({interval})"
+    interval = fmt_interval(row[f"{prefix}_lower"], row[f"{prefix}_upper"])
+    return f"{name} {fmt_ratio(row[f'{prefix}_median'])} ({interval})"
+
+
+def _control(row: dict[str, Any]) -> tuple[str, str]:
+    """The risk (or, for counts of events, the rate) without the intervention, with its
+    unit, and its source."""
+    per_1000 = row.get("control_per_1000")
+    if not missing(per_1000):
+        return f"{float(per_1000):.0f} per 1000", _text(row.get("baseline_source"))
+    return _text(row.get("control_rate_text")), _text(row.get("control_rate_basis"))
 
 
 def _short(reason: str) -> str:
@@ -76,8 +90,7 @@ def grade_rows(
                 footnotes.append(note)
             numbers.append(footnotes.index(note) + 1)
         numbers.sort()
-        per_1000 = row.get("control_per_1000")
-        control = "" if missing(per_1000) else f"{float(per_1000):.0f} per 1000"
+        control, source = _control(row)
         absolute = bool(control)
         rows.append(
             {
@@ -93,8 +106,10 @@ def grade_rows(
                 "note_texts": own,
                 "relative": _relative(row),
                 "control": control,
-                "baseline_source": _text(row.get("baseline_source")),
+                "baseline_source": source,
                 "difference": _text(row.get("risk_difference")),
+                # counts of events: a rate per person-time, not a risk
+                "absolute_kind": "rate" if _text(row.get("control_rate_text")) else "risk",
                 "intervention": _text(row.get("risk_with_intervention")),
                 "no_absolute": "" if absolute else _short(_text(row.get("no_absolute_measures"))),
                 "other_baselines": [
