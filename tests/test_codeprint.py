@@ -218,3 +218,27 @@ def test_each_script_reaches_what_it_imports():
     report = {m.name for m in library.modules_of(ROOT / "workflow/scripts/report.py")}
     assert "hatmeta.bayes.model" in fit and "hatmeta.report.render" not in fit
     assert "hatmeta.report.render" in report and "hatmeta.bayes.model" not in report
+
+
+def test_an_upgraded_dependency_changes_every_fingerprint(package, script, tmp_path, monkeypatch):
+    """A new version of any installed distribution (a changed uv.lock, synced) changes the
+    environment digest and so every fingerprint; the same environment leaves them alone."""
+    from hatmeta import codeprint
+
+    site = tmp_path / "site"
+    (site / "numpy-2.5.5.dist-info").mkdir(parents=True)
+    (site / "pymc-6.4.0.dist-info").mkdir()
+    (site / "pymc").mkdir()  # a package, not a distribution's metadata
+    monkeypatch.setattr(codeprint.sys, "path", [str(site), str(tmp_path / "missing")])
+
+    def fingerprint():
+        codeprint.environment_digest.cache_clear()
+        return PackageCode(package).fingerprint(script)
+
+    before = fingerprint()
+    assert fingerprint() == before
+    (site / "pymc").rmdir()
+    assert fingerprint() == before
+    (site / "pymc-6.4.0.dist-info").rename(site / "pymc-6.5.0.dist-info")
+    assert fingerprint() != before
+    codeprint.environment_digest.cache_clear()

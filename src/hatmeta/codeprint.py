@@ -17,8 +17,12 @@ What counts as code a job runs:
   tuple ``__package_data__`` of glob patterns relative to its own directory (say, the report's
   Jinja templates); :func:`undeclared_data_files` finds files nobody declares.
 
-Imports of other packages are ignored (their versions are the locked environment's business),
-and so are imports the source does not spell out (``importlib.import_module(name)``).
+Other packages count as a whole: every fingerprint includes the environment's digest
+(:func:`environment_digest`, the name and version of every installed distribution), so a
+dependency upgrade (a new ``uv.lock`` synced into ``.venv``) re-runs every job: a new PyMC may
+sample differently, a new pandas may round differently, and which job imports what through
+them is not worth the risk of a stale result. Imports the source does not spell out
+(``importlib.import_module(name)``) are not followed.
 
 What a module contributes is its name and its syntax tree (:func:`ast.dump` without positions):
 editing whitespace, comments or line breaks leaves the fingerprint alone, so reformatting re-runs
@@ -216,8 +220,9 @@ class PackageCode:
 
     def fingerprint(self, *scripts: str | Path) -> str:
         """The fingerprint of the code that running ``scripts`` runs: the scripts (by file
-        name) and every module of the package they reach, with its declared data files."""
-        digest = hashlib.sha256()
+        name), every module of the package they reach, with its declared data files, and the
+        installed distributions (:func:`environment_digest`)."""
+        digest = hashlib.sha256(f"environment {environment_digest()}\n".encode())
         for script in sorted(scripts, key=lambda path: Path(path).name):
             digest.update(f"script {Path(script).name} {self.script(script)[0]}\n".encode())
         for module in self.modules_of(*scripts):
@@ -329,6 +334,25 @@ class ParseCache:
         except OSError:
             return
         self.changed = False
+
+
+@cache
+def environment_digest() -> str:
+    """sha256 of the name and version of every distribution installed where Python imports
+    from, read from the names of their metadata directories (``pymc-6.4.0.dist-info``): a
+    directory listing per path entry, a few milliseconds, no metadata file opened."""
+    names = set()
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as found:
+                names.update(
+                    item.name
+                    for item in found
+                    if item.name.endswith((".dist-info", ".egg-info")) and item.is_dir()
+                )
+        except OSError:  # a path entry that is a zip file or missing
+            continue
+    return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
 
 
 def resolve_relative(module: str | None, level: int, package: str) -> str | None:
