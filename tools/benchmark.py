@@ -15,9 +15,9 @@ Usage: ``.venv/bin/python tools/benchmark.py [--stage pipeline|grid] [--cores N]
 
   Then, from the cold run's job logs: per fit, the draws per chain it needed, its attempts,
   sampling seconds and bulk ESS per second; and for the model-fitting jobs the share of their
-  time spent in start-up and imports, compilation and sampling. Each run also records the CPU
-  seconds (user + sys) of all its jobs: Snakemake runs local jobs as its children, so the
-  children's resource usage of the Snakemake process covers every job.
+  time spent in start-up and imports, compilation and sampling. The cold and warm runs also
+  record the CPU seconds (user + sys) of all their jobs: Snakemake runs local jobs as its
+  children, so the children's resource usage of the Snakemake process covers every job.
 * ``pipeline --baseline REV``: the same on this checkout and on revision ``REV``, on the same
   machine. ``REV`` is checked out in a temporary git worktree with its own environment from its
   own lock file (``tools/bootstrap.sh --extra test`` there); the two alternate (current,
@@ -176,7 +176,8 @@ def pipeline_times(cores: int, root: Path = ROOT) -> dict:
     def run(args: list[str], cpu: dict | None = None) -> float:
         return round(snakemake(workdir, args, cores, env, root=root, cpu=cpu), 1)
 
-    report = {"cold_s": run([])}
+    cpu: dict = {}
+    report = {"cold_s": run([], cpu), "cold_cpu_s": round(cpu["s"], 1)}
     print(f"{root.name}: cold {report['cold_s']} s", file=sys.stderr)
     report["noop_s"] = run([])
     jobs = {
@@ -191,7 +192,6 @@ def pipeline_times(cores: int, root: Path = ROOT) -> dict:
     report["report_updated"] = report_file.stat().st_mtime > before
     report["edit_timeline"] = timeline(workdir)
     shutil.rmtree(workdir / "results")
-    cpu: dict = {}
     report["warm_s"] = run([], cpu)
     report["warm_cpu_s"] = round(cpu["s"], 1)
     report["warm_timeline"] = timeline(workdir)
@@ -246,7 +246,7 @@ def grid_times(cores: int) -> dict:
 
 
 #: The numbers compared between two revisions.
-MEASURES = ("cold_s", "warm_s", "noop_s", "edited_scenario_s", "warm_cpu_s")
+MEASURES = ("cold_s", "warm_s", "noop_s", "edited_scenario_s", "cold_cpu_s", "warm_cpu_s")
 
 
 def baseline_checkout(rev: str) -> Path:
@@ -310,6 +310,7 @@ def markdown(report: dict) -> str:
         "warm_s": "warm (s)",
         "noop_s": "no-op (s)",
         "edited_scenario_s": "one edited scenario (s)",
+        "cold_cpu_s": "cold run, CPU of all jobs (s)",
         "warm_cpu_s": "warm run, CPU of all jobs (s)",
     }
     lines = [
@@ -339,7 +340,8 @@ def print_pipeline(report: dict) -> None:
     print(
         f"cold {report['cold_s']} s | warm {report['warm_s']} s | no-op {report['noop_s']} s | "
         f"one edited scenario {report['edited_scenario_s']} s "
-        f"(report updated: {report['report_updated']}) | warm CPU {report['warm_cpu_s']} s"
+        f"(report updated: {report['report_updated']}) | CPU of all jobs: cold "
+        f"{report['cold_cpu_s']} s, warm {report['warm_cpu_s']} s"
     )
     for name, job in report["jobs"].items():
         print(f"{name}: {job}")
