@@ -92,3 +92,17 @@ def test_a_second_process_compiles_from_the_cache(tmp_path) -> None:
     assert second["hits"] == [1, 1]
     # Measured at about 6x with nothing else running; 2x leaves room for a busy machine.
     assert second["seconds"] < first["seconds"] / 2
+
+
+def test_a_failure_of_the_cached_path_falls_back_to_nutpie(monkeypatch, caplog) -> None:
+    """Anything going wrong in the cached path costs time, never the run: nutpie's own compile
+    takes over and the log says why."""
+
+    def broken(model):
+        raise AttributeError("a private helper moved")
+
+    monkeypatch.setattr(compiled, "_compile_cached", broken)
+    with caplog.at_level("INFO", logger="hatmeta.bayes"):
+        model = compiled.compile_model(build_model(N_SLOTS))
+    assert "uncached fallback (AttributeError: a private helper moved)" in caplog.text
+    assert model.n_dim > 0
