@@ -12,8 +12,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
+import pytest
 from bayes_data import GATE, HN05, ILLICIT, N_SLOTS, SAMPLER, fit_data
 
 from hatmeta.bayes import compiled
@@ -45,7 +47,15 @@ def test_cached_and_uncached_compiles_give_identical_draws() -> None:
         assert np.array_equal(draws["cached"][name].values, draws["uncached"][name].values), name
 
 
-def test_the_runner_uses_the_cached_path(caplog) -> None:
+def test_the_cached_path_is_off_unless_switched_on(monkeypatch, caplog) -> None:
+    monkeypatch.delenv(compiled.SWITCH, raising=False)
+    with caplog.at_level("INFO", logger="hatmeta.bayes"):
+        compiled.compile_model(build_model(N_SLOTS))
+    assert "nutpie compile: uncached" in caplog.text
+
+
+def test_the_runner_uses_the_cached_path_when_switched_on(monkeypatch, caplog) -> None:
+    monkeypatch.setenv(compiled.SWITCH, "1")
     runner = ModelRunner(N_SLOTS, SAMPLER, effect_sd=2.5, baseline_sd=5.0)
     with caplog.at_level("INFO", logger="hatmeta.bayes"):
         fit = runner.fit(fit_data(ILLICIT), HN05, GATE)
@@ -101,8 +111,44 @@ def test_a_failure_of_the_cached_path_falls_back_to_nutpie(monkeypatch, caplog) 
     def broken(model):
         raise AttributeError("a private helper moved")
 
+    monkeypatch.setenv(compiled.SWITCH, "1")
     monkeypatch.setattr(compiled, "_compile_cached", broken)
     with caplog.at_level("INFO", logger="hatmeta.bayes"):
         model = compiled.compile_model(build_model(N_SLOTS))
     assert "uncached fallback (AttributeError: a private helper moved)" in caplog.text
     assert model.n_dim > 0
+
+
+DRAWS = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    sys.path.insert(0, {tests!r})
+    from bayes_data import HN05, ILLICIT, N_SLOTS, SAMPLER, fit_data
+    from hatmeta.bayes import compiled
+    from hatmeta.bayes.model import build_model, pack
+    from hatmeta.bayes.sampling import ModelRunner
+    runner = ModelRunner(N_SLOTS, SAMPLER, effect_sd=2.5, baseline_sd=5.0)
+    data = pack(runner.data_arrays(fit_data(ILLICIT), HN05))
+    model = compiled._compile_cached(build_model(N_SLOTS)).with_data(**data)
+    tree = runner._sample(model, SAMPLER, 500, SAMPLER.target_accept[0])
+    np.save({out!r}, tree["posterior"]["d"].values)
+    """
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="callbacks loaded from numba's cache give draws differing in the last digits from "
+    "freshly compiled ones (why the cached path is off by default; see hatmeta.bayes.compiled)",
+)
+def test_a_warm_process_gives_the_draws_of_a_cold_one(tmp_path) -> None:
+    env = os.environ | {
+        "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+        "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}",
+    }
+    tests = str(Path(__file__).parent)
+    for name in ("cold", "warm"):
+        script = DRAWS.format(tests=tests, out=str(tmp_path / f"{name}.npy"))
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    assert np.array_equal(np.load(tmp_path / "cold.npy"), np.load(tmp_path / "warm.npy"))

@@ -16,8 +16,20 @@ the source itself, PyTensor's graph keys of the two functions and the versions o
 that generates code. numba then finds the callbacks in PyTensor's numba cache
 (``<pytensor base_compiledir>/numba``): a cache whose life is tied to the cached PyTensor
 functions the callbacks call, which ``tools/benchmark.py`` points at an empty directory for a
-cold run. The callbacks compute exactly what nutpie's do, so the draws are identical with the
-same seed (tested).
+cold run. Freshly compiled, the callbacks compute exactly what nutpie's do: the draws are
+identical with the same seed (tested); loaded from the cache, not quite (below).
+
+Switched off by default (``HATMETA_CACHED_CALLBACKS=1`` switches it on)
+---------------------------------------------------------------------
+In one process the callbacks give the same draws as nutpie's, bit for bit (tested). But callbacks
+*loaded* from the cache in a later process give draws that differ from the freshly compiled ones
+in the last digits (relative differences of about 1e-7, measured on nutpie 0.16.11, PyTensor
+3.3.7, numba 0.68.0): a run with a cold cache and its rerun with a warm one would not be
+byte-identical, which this project promises. Until the cause is found (suspects: how numba
+serialises the callbacks with the fast-math PyTensor functions they inline, or symbol
+resolution between the two libraries at load time), :func:`compile_model` uses nutpie's own
+compile unless the variable is set; ``tests/test_bayes_compiled.py`` holds the failing
+cross-process check (``xfail``, strict) so that a fix shows.
 
 It uses nutpie's private helpers, so it is written for the exact versions in
 :data:`WRITTEN_FOR` (pinned in ``pyproject.toml``); ``tests/test_bayes_compiled.py`` fails on
@@ -29,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sys
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -50,14 +63,22 @@ _LOGP_SIGNATURE = "int64(uint64, CPointer(float64), CPointer(float64), CPointer(
 _EXPAND_SIGNATURE = "int64(uint64, uint64, CPointer(float64), CPointer(float64), voidptr)"
 
 
-def compile_model(model: pm.Model) -> Any:
-    """``nutpie.compile_pymc_model(model)`` with the numba callbacks cached on disk.
+#: Set to ``1`` to use the cached callbacks (see the module docstring for why they are off).
+SWITCH = "HATMETA_CACHED_CALLBACKS"
 
-    Returns the nutpie compiled model and logs which path ran ("cached callbacks" or the
-    fallback with its reason).
+
+def compile_model(model: pm.Model) -> Any:
+    """``nutpie.compile_pymc_model(model)``, with the numba callbacks cached on disk when
+    :data:`SWITCH` is set.
+
+    Returns the nutpie compiled model and logs which path ran ("cached callbacks", "uncached"
+    or the fallback with its reason).
     """
     import nutpie
 
+    if os.environ.get(SWITCH) != "1":
+        log.info("nutpie compile: uncached (%s not set)", SWITCH)
+        return nutpie.compile_pymc_model(model)
     try:
         compiled = _compile_cached(model)
     except Exception as error:  # any failure here may cost time, never the run
