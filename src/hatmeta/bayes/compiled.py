@@ -16,20 +16,24 @@ the source itself, PyTensor's graph keys of the two functions and the versions o
 that generates code. numba then finds the callbacks in PyTensor's numba cache
 (``<pytensor base_compiledir>/numba``): a cache whose life is tied to the cached PyTensor
 functions the callbacks call, which ``tools/benchmark.py`` points at an empty directory for a
-cold run. Freshly compiled, the callbacks compute exactly what nutpie's do: the draws are
-identical with the same seed (tested); loaded from the cache, not quite (below).
+cold run. With a cold cache the callbacks compute exactly what nutpie's do (same draws with the
+same seed); with a warm one, not always (below).
 
 Switched off by default (``HATMETA_CACHED_CALLBACKS=1`` switches it on)
 ---------------------------------------------------------------------
-In one process the callbacks give the same draws as nutpie's, bit for bit (tested). But callbacks
-*loaded* from the cache in a later process give draws that differ from the freshly compiled ones
-in the last digits (relative differences of about 1e-7, measured on nutpie 0.16.11, PyTensor
-3.3.7, numba 0.68.0): a run with a cold cache and its rerun with a warm one would not be
-byte-identical, which this project promises. Until the cause is found (suspects: how numba
-serialises the callbacks with the fast-math PyTensor functions they inline, or symbol
-resolution between the two libraries at load time), :func:`compile_model` uses nutpie's own
-compile unless the variable is set; ``tests/test_bayes_compiled.py`` holds the failing
-cross-process check (``xfail``, strict) so that a fix shows.
+Compiled in a process whose PyTensor functions were compiled in that process (a cold cache), the
+callbacks give the same draws as nutpie's, bit for bit. Compiled in a process whose PyTensor
+functions came from PyTensor's cache, they give draws that differ in the last digits (relative
+differences up to about 4e-6), and callbacks loaded from the cache keep those numbers, while
+nutpie's own callbacks in such a process gave the cold-cache draws (measured in separate
+processes on nutpie 0.16.11, PyTensor 3.3.7, numba 0.68.0; within one process that compiled
+both, the draws agreed). So a first run with a cold cache and its rerun would not be
+byte-identical, which this project promises. Suspect, not confirmed: numba compiles a new
+specialisation of the fast-math PyTensor function for argument types of these callbacks that
+differ from nutpie's (array layout or read-only flags of the shared arrays), vectorised
+differently. Until that is settled, :func:`compile_model` uses nutpie's own compile unless the
+variable is set; ``tests/test_bayes_compiled.py`` holds the failing cross-process check
+(``xfail``, strict) so that a fix shows.
 
 It uses nutpie's private helpers, so it is written for the exact versions in
 :data:`WRITTEN_FOR` (pinned in ``pyproject.toml``); ``tests/test_bayes_compiled.py`` fails on
