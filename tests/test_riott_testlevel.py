@@ -161,3 +161,19 @@ def test_pymc_form_of_the_model_agrees_with_the_exact_grid():
         exact = float(np.sum(grid.weight * grid.primary))
         sampled = float(pi.isel(arm=arm).mean())
         assert abs(sampled - exact) <= 4 * mcse[arm] + 0.002, (arm, sampled, exact)
+
+
+@pytest.mark.parametrize("sigma_provide, rho", [(0.5, 0.0), (1.0, 0.5), (2.0, 0.8)])
+def test_one_alpha_gives_the_same_numbers_as_alpha_per_point(sigma_provide, rho):
+    """An arm's single alpha takes the shortcut (attendance computed once); alpha given per
+    grid point takes the general path: the results must be equal bit for bit, so that the
+    shortcut changes no cell of the sensitivity analysis."""
+    rng = np.random.default_rng(7)
+    beta = rng.uniform(-12, 12, 5000)
+    sigma = rng.uniform(0, 5, 5000)
+    alpha = testlevel.provide_intercept(0.4, sigma_provide)
+    imors = [0.0, 0.5, 1.0, 3.0, np.inf]
+    args = (sigma_provide, rho, imors, DESIGN)
+    one = testlevel.responder_probability(beta, sigma, alpha, *args)
+    per_point = testlevel.responder_probability(beta, sigma, np.full(5000, alpha), *args)
+    assert np.array_equal(one, per_point)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Time the pipeline on this machine and print the numbers quoted in notes and README.
 
-Usage: ``.venv/bin/python tools/benchmark.py [--stage pipeline|grid] [--cores N]``
+Usage: ``.venv/bin/python tools/benchmark.py [--stage pipeline|grid] [--cores N]
+[--baseline REV [--pairs N]]``
 
 * ``pipeline`` (default): the real config in a scratch working directory, as a user meets it:
 
@@ -14,12 +15,21 @@ Usage: ``.venv/bin/python tools/benchmark.py [--stage pipeline|grid] [--cores N]
 
   Then, from the cold run's job logs: per fit, the draws per chain it needed, its attempts,
   sampling seconds and bulk ESS per second; and for the model-fitting jobs the share of their
-  time spent in start-up and imports, compilation and sampling.
+  time spent in start-up and imports, compilation and sampling. The cold and warm runs also
+  record the CPU seconds (user + sys) of all their jobs: Snakemake runs local jobs as its
+  children, so the children's resource usage of the Snakemake process covers every job.
+* ``pipeline --baseline REV``: the same on this checkout and on revision ``REV``, on the same
+  machine. ``REV`` is checked out in a temporary git worktree with its own environment from its
+  own lock file (``tools/bootstrap.sh --extra test`` there); the two alternate (current,
+  baseline, current, baseline, ... ``--pairs`` times) so that a machine getting busier or
+  quieter affects both alike. Reported: medians of each and their ratio current/baseline, and
+  every run's numbers and timelines, in ``benchmarks/out/ab.json`` and ``ab.md``.
 * ``grid``: the tipping grid alone, locally and through SLURM (``profiles/slurm`` on a
   single-node cluster started by ``tools/local_slurm.py``; needs root, ``slurm-wlm`` and
   ``munge``), with batching on and off.
 
-Results go to stdout and ``benchmarks/out/benchmark.json``.
+Results go to stdout and ``benchmarks/out/benchmark_{stage}.json`` (``ab.json``, ``ab.md`` for
+a comparison).
 """
 
 from __future__ import annotations
@@ -28,7 +38,9 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,19 +54,38 @@ SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 EDITED = {"riott": {"scenarios": {"informative_half": {"imor_methadone": 0.75}}}}
 
 
-def snakemake(workdir: Path, args: list[str], cores: int, env: dict | None = None) -> float:
-    """Wall time of one Snakemake run (stops the benchmark if it fails)."""
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's finished (waited-for) descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def snakemake(
+    workdir: Path,
+    args: list[str],
+    cores: int,
+    env: dict | None = None,
+    root: Path = ROOT,
+    cpu: dict | None = None,
+) -> float:
+    """Wall time of one Snakemake run of the checkout ``root`` (stops the benchmark if it
+    fails). ``cpu["s"]``, if given, receives the CPU seconds of the run and all its jobs."""
+    executable = str(root / ".venv" / "bin" / "snakemake") if root != ROOT else SNAKEMAKE
+    before = children_cpu()
     start = time.perf_counter()
     result = subprocess.run(
-        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args, "--cores", str(cores)],
+        [executable, "-s", str(root / "Snakefile"), *args, "--cores", str(cores)],
         cwd=workdir,
         capture_output=True,
         text=True,
         env=env,
     )
+    seconds = time.perf_counter() - start
     if result.returncode != 0:
         sys.exit(f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return time.perf_counter() - start
+    if cpu is not None:
+        cpu["s"] = children_cpu() - before
+    return seconds
 
 
 def timeline(workdir: Path) -> list[str]:
@@ -88,11 +119,11 @@ def timeline(workdir: Path) -> list[str]:
     return [f"{s:5.0f} {e:5.0f}  {rule}" for s, e, rule in sorted(rows)]
 
 
-def workdir_copy() -> Path:
-    """A scratch working directory that sees the repository's config and data."""
+def workdir_copy(root: Path = ROOT) -> Path:
+    """A scratch working directory that sees the checkout's config and data."""
     workdir = Path(tempfile.mkdtemp(prefix="hatmeta-bench-"))
     for name in ("config", "data", "profiles"):
-        os.symlink(ROOT / name, workdir / name)
+        os.symlink(root / name, workdir / name)
     return workdir
 
 
@@ -137,12 +168,18 @@ def shares(job: dict) -> dict:
     return {"total_s": round(total, 1)} | {k: round(v / total, 2) for k, v in parts.items()}
 
 
-def pipeline_times(cores: int) -> dict:
-    workdir = workdir_copy()
+def pipeline_times(cores: int, root: Path = ROOT) -> dict:
+    """Cold, no-op, one edited scenario and warm runs of the checkout ``root``."""
+    workdir = workdir_copy(root)
     env = empty_caches(workdir)
-    report = {"cold_s": round(snakemake(workdir, [], cores, env), 1)}
-    print(f"cold: {report['cold_s']} s", file=sys.stderr)
-    report["noop_s"] = round(snakemake(workdir, [], cores, env), 1)
+
+    def run(args: list[str], cpu: dict | None = None) -> float:
+        return round(snakemake(workdir, args, cores, env, root=root, cpu=cpu), 1)
+
+    cpu: dict = {}
+    report = {"cold_s": run([], cpu), "cold_cpu_s": round(cpu["s"], 1)}
+    print(f"{root.name}: cold {report['cold_s']} s", file=sys.stderr)
+    report["noop_s"] = run([])
     jobs = {
         "fit": log_values(workdir / "logs/fit.log"),
         "riott_bank": log_values(workdir / "logs/sensitivity/bank.log"),
@@ -151,11 +188,12 @@ def pipeline_times(cores: int) -> dict:
     report_file = workdir / "results/report/report.html"
     before = report_file.stat().st_mtime
     edit_args = ["--configfile", "config/config.yaml", "edit.yaml"]
-    report["edited_scenario_s"] = round(snakemake(workdir, edit_args, cores, env), 1)
+    report["edited_scenario_s"] = run(edit_args)
     report["report_updated"] = report_file.stat().st_mtime > before
     report["edit_timeline"] = timeline(workdir)
     shutil.rmtree(workdir / "results")
-    report["warm_s"] = round(snakemake(workdir, [], cores, env), 1)
+    report["warm_s"] = run([], cpu)
+    report["warm_cpu_s"] = round(cpu["s"], 1)
     report["warm_timeline"] = timeline(workdir)
     report["jobs"] = {name: shares(job) for name, job in jobs.items()}
     report["fits"] = jobs["fit"]["fits"]
@@ -207,11 +245,103 @@ def grid_times(cores: int) -> dict:
     return report
 
 
+#: The numbers compared between two revisions.
+MEASURES = ("cold_s", "warm_s", "noop_s", "edited_scenario_s", "cold_cpu_s", "warm_cpu_s")
+
+
+def baseline_checkout(rev: str) -> Path:
+    """``rev`` in a temporary git worktree with its own environment from its own lock file."""
+    path = Path(tempfile.mkdtemp(prefix="hatmeta-baseline-")) / "checkout"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        ["./tools/bootstrap.sh", "--extra", "test"], cwd=path, check=True, capture_output=True
+    )
+    return path
+
+
+def compare(cores: int, rev: str, pairs: int) -> dict:
+    """This checkout against ``rev``, alternating, ``pairs`` runs of each."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", rev], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    current = subprocess.run(
+        ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    base = baseline_checkout(commit)
+    runs: dict[str, list[dict]] = {"current": [], "baseline": []}
+    try:
+        for _ in range(pairs):
+            runs["current"].append(pipeline_times(cores, ROOT))
+            runs["baseline"].append(pipeline_times(cores, base))
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(base.parent, ignore_errors=True)
+    medians = {
+        side: {m: statistics.median(r[m] for r in done) for m in MEASURES}
+        for side, done in runs.items()
+    }
+    ratio = {m: round(medians["current"][m] / medians["baseline"][m], 3) for m in MEASURES}
+    return {
+        "current": current,
+        "baseline": commit,
+        "pairs": pairs,
+        "medians": medians,
+        "ratio": ratio,
+        "runs": runs,
+    }
+
+
+def markdown(report: dict) -> str:
+    """The comparison as a markdown table, then each side's last warm-run timeline."""
+    ab = report["ab"]
+    labels = {
+        "cold_s": "cold (s)",
+        "warm_s": "warm (s)",
+        "noop_s": "no-op (s)",
+        "edited_scenario_s": "one edited scenario (s)",
+        "cold_cpu_s": "cold run, CPU of all jobs (s)",
+        "warm_cpu_s": "warm run, CPU of all jobs (s)",
+    }
+    lines = [
+        f"Benchmark {report['date']}, {report['cores']} cores of {report['machine_cpus']}, "
+        f"{ab['pairs']} alternating pairs; medians.",
+        "",
+        f"| | current ({ab['current']}) | baseline ({ab['baseline'][:7]}) | current/baseline |",
+        "|---|---|---|---|",
+    ]
+    for m in MEASURES:
+        lines.append(
+            f"| {labels[m]} | {ab['medians']['current'][m]:g} | "
+            f"{ab['medians']['baseline'][m]:g} | {ab['ratio'][m]:.2f} |"
+        )
+    for side in ("current", "baseline"):
+        lines += [
+            "",
+            f"Warm run, {side} (last pair): start, end, job",
+            "```",
+            *ab["runs"][side][-1]["warm_timeline"],
+            "```",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def print_pipeline(report: dict) -> None:
     print(
         f"cold {report['cold_s']} s | warm {report['warm_s']} s | no-op {report['noop_s']} s | "
         f"one edited scenario {report['edited_scenario_s']} s "
-        f"(report updated: {report['report_updated']})"
+        f"(report updated: {report['report_updated']}) | CPU of all jobs: cold "
+        f"{report['cold_cpu_s']} s, warm {report['warm_cpu_s']} s"
     )
     for name, job in report["jobs"].items():
         print(f"{name}: {job}")
@@ -230,16 +360,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", choices=["pipeline", "grid"], default="pipeline")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--baseline", metavar="REV", help="compare with this git revision")
+    parser.add_argument("--pairs", type=int, default=2, help="alternating runs of each side")
     args = parser.parse_args()
     report: dict = {"cores": args.cores, "machine_cpus": os.cpu_count(), "date": time.ctime()}
+    out = ROOT / "benchmarks" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    if args.baseline:
+        if args.stage != "pipeline":
+            sys.exit("--baseline compares the pipeline stage only")
+        report["ab"] = compare(args.cores, args.baseline, args.pairs)
+        (out / "ab.json").write_text(json.dumps(report, indent=2) + "\n")
+        (out / "ab.md").write_text(markdown(report))
+        print(markdown(report))
+        return
     if args.stage == "pipeline":
         report["pipeline"] = pipeline_times(args.cores)
         print_pipeline(report["pipeline"])
     else:
         report["grid"] = grid_times(args.cores)
         print(json.dumps(report["grid"], indent=2))
-    out = ROOT / "benchmarks" / "out"
-    out.mkdir(parents=True, exist_ok=True)
     (out / f"benchmark_{args.stage}.json").write_text(json.dumps(report, indent=2) + "\n")
 
 

@@ -2,7 +2,8 @@
 
 Every builder returns a model whose *structure* is fixed by a single integer (the padded number of
 trials) and whose data, prior parameters and inclusion mask are all ``pm.Data`` containers. The
-model is therefore compiled once per process (``nutpie.compile_pymc_model``) and every analysis,
+model is therefore compiled once per process (``nutpie.compile_pymc_model``, its numba code cached
+on disk across processes by :mod:`hatmeta.bayes.compiled`) and every analysis,
 heterogeneity prior and leave-one-out refit is a data swap (``CompiledModel.with_data``).
 
 Padding and masking

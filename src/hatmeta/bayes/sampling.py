@@ -40,6 +40,7 @@ import nutpie
 import pymc as pm
 import xarray as xr
 
+from hatmeta.bayes.compiled import compile_model
 from hatmeta.bayes.diagnostics import check_diagnostics, compute_diagnostics
 from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.model import ARM_DATA_NAMES, SLOT_DATA_NAMES, TRIAL_DIM, build_model, pack
@@ -159,10 +160,11 @@ class ModelRunner:
 
     @property
     def compiled(self) -> Any:
-        """The nutpie compiled model, compiled on first access and then reused."""
+        """The nutpie compiled model, compiled on first access and then reused (its numba
+        callbacks cached on disk across processes: :mod:`hatmeta.bayes.compiled`)."""
         if self._compiled is None:
             start = time.perf_counter()
-            self._compiled = nutpie.compile_pymc_model(self.model)
+            self._compiled = compile_model(self.model)
             self.compile_seconds = time.perf_counter() - start
         return self._compiled
 
