@@ -46,17 +46,6 @@ def test_intervals_are_the_equal_tailed_quantiles() -> None:
     )
 
 
-@pytest.mark.parametrize("size", [1, 2, 7, 4000, 8001])
-@pytest.mark.parametrize("ci_prob", [0.95, 0.9, 0.5])
-def test_intervals_are_arviz_eti_bit_for_bit(size, ci_prob) -> None:
-    from arviz_stats.base import array_stats
-
-    rng = np.random.default_rng(size)
-    for draws in (rng.standard_t(3, size=size), rng.integers(0, 43, size=size).astype(float)):
-        lower, _, upper = interval(draws, ci_prob)
-        assert (lower, upper) == tuple(float(v) for v in array_stats.eti(draws, prob=ci_prob))
-
-
 def test_risk_ratio_and_difference_at_a_stated_baseline(runner) -> None:
     data = fit_data(RETENTION).without("CA2009")
     tree = runner.fit(data, HN05, GATE).tree
