@@ -129,6 +129,27 @@ def outcome_name(analysis: Analysis, settings: CertaintySettings, events: bool =
     return settings.outcome_labels.get(outcome.name) or default
 
 
+def row_head(
+    analysis: Analysis, trials: pd.DataFrame, follow_up: str, status: str, reason: str
+) -> dict[str, Any]:
+    """The columns every certainty row starts with: the analysis, its trials and status."""
+    participants = (
+        int(trials["total_treatment"].sum() + trials["total_control"].sum()) if len(trials) else 0
+    )
+    return {
+        "analysis": analysis.name,
+        "title": analysis.title,
+        "outcome": analysis.outcome.name,
+        "event": analysis.outcome.event,
+        "higher_is_better": bool(analysis.outcome.higher_is_better),
+        "follow_up": follow_up,
+        "status": status,
+        "reason": reason,
+        "n_trials": len(trials),
+        "n_participants": participants,
+    }
+
+
 def assess_analysis(
     analysis: Analysis,
     fit: FitInputs,
@@ -148,21 +169,8 @@ def assess_analysis(
     trials = fit.trials
     status, reason = _status(fit, settings)
     counts = fit.diagnostics.get("evidence") or {}
-    participants = (
-        int(trials["total_treatment"].sum() + trials["total_control"].sum()) if len(trials) else 0
-    )
-    row: dict[str, Any] = {
-        "analysis": analysis.name,
-        "title": analysis.title,
-        "outcome": analysis.outcome.name,
-        "event": analysis.outcome.event,
-        "higher_is_better": bool(analysis.outcome.higher_is_better),
-        "follow_up": fit.follow_up,
-        "status": status,
-        "reason": reason,
-        "n_trials": len(trials),
-        "n_participants": participants,
-    }
+    row = row_head(analysis, trials, fit.follow_up, status, reason)
+    participants = row["n_participants"]
     treatment, control = settings.treatment_label, settings.control_label
     named = outcome_name(analysis, settings)
     if status in NOT_ESTIMATED:

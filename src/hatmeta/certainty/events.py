@@ -45,7 +45,7 @@ from hatmeta.certainty import (
     risk_of_bias,
 )
 from hatmeta.certainty.absolute import RateAbsolute
-from hatmeta.certainty.assess import outcome_name, rated
+from hatmeta.certainty.assess import outcome_name, rated, row_head
 from hatmeta.certainty.statements import no_estimate, size, statement
 from hatmeta.evidence_rules import TrialCounts, sufficiency
 
@@ -141,21 +141,7 @@ def assess_events(
         TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), settings.sparse_data
     )
     status, reason = ("insufficient evidence", short) if short else (diag.get("status", ""), "")
-    participants = (
-        int(trials["total_treatment"].sum() + trials["total_control"].sum()) if len(trials) else 0
-    )
-    row: dict[str, Any] = {
-        "analysis": analysis.name,
-        "title": analysis.title,
-        "outcome": analysis.outcome.name,
-        "event": analysis.outcome.event,
-        "higher_is_better": bool(analysis.outcome.higher_is_better),
-        "follow_up": fit.follow_up,
-        "status": status,
-        "reason": reason,
-        "n_trials": len(trials),
-        "n_participants": participants,
-    }
+    row = row_head(analysis, trials, fit.follow_up, status, reason)
     lower, median, upper = (_value(summary, "rate_ratio", c) for c in ("lower", "median", "upper"))
     predicted = (
         _value(summary, "rate_ratio_new_trial", "lower"),
