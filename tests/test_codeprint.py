@@ -220,25 +220,28 @@ def test_each_script_reaches_what_it_imports():
     assert "hatmeta.report.render" in report and "hatmeta.bayes.model" not in report
 
 
-def test_an_upgraded_dependency_changes_every_fingerprint(package, script, tmp_path, monkeypatch):
+
+def test_an_upgraded_dependency_changes_the_environment_digest(tmp_path):
     """A new version of any installed distribution (a changed uv.lock, synced) changes the
-    environment digest and so every fingerprint; the same environment leaves them alone."""
-    from hatmeta import codeprint
+    digest; a package directory beside them or a missing directory does not count."""
+    from hatmeta.codeprint import distributions_digest
 
     site = tmp_path / "site"
     (site / "numpy-2.5.5.dist-info").mkdir(parents=True)
     (site / "pymc-6.4.0.dist-info").mkdir()
+    directories = [site, tmp_path / "missing"]
+    before = distributions_digest(directories)
+    assert distributions_digest(directories) == before
     (site / "pymc").mkdir()  # a package, not a distribution's metadata
-    monkeypatch.setattr(codeprint.sys, "path", [str(site), str(tmp_path / "missing")])
-
-    def fingerprint():
-        codeprint.environment_digest.cache_clear()
-        return PackageCode(package).fingerprint(script)
-
-    before = fingerprint()
-    assert fingerprint() == before
-    (site / "pymc").rmdir()
-    assert fingerprint() == before
+    assert distributions_digest(directories) == before
     (site / "pymc-6.4.0.dist-info").rename(site / "pymc-6.5.0.dist-info")
-    assert fingerprint() != before
-    codeprint.environment_digest.cache_clear()
+    assert distributions_digest(directories) != before
+
+
+def test_the_environment_enters_every_fingerprint(package, script, monkeypatch):
+    from hatmeta import codeprint
+
+    monkeypatch.setattr(codeprint, "environment_digest", lambda: "one environment")
+    before = PackageCode(package).fingerprint(script)
+    monkeypatch.setattr(codeprint, "environment_digest", lambda: "another environment")
+    assert PackageCode(package).fingerprint(script) != before

@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import sys
+import sysconfig
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -338,19 +339,27 @@ class ParseCache:
 
 @cache
 def environment_digest() -> str:
-    """sha256 of the name and version of every distribution installed where Python imports
-    from, read from the names of their metadata directories (``pymc-6.4.0.dist-info``): a
-    directory listing per path entry, a few milliseconds, no metadata file opened."""
+    """The installed distributions of this interpreter's environment (its site-packages, not
+    ``sys.path``, which a working directory or ``PYTHONPATH`` changes, so every process of one
+    environment agrees): :func:`distributions_digest` of them, computed once per process."""
+    paths = sysconfig.get_paths()
+    return distributions_digest(dict.fromkeys((paths["purelib"], paths["platlib"])))
+
+
+def distributions_digest(directories: Iterable[str | Path]) -> str:
+    """sha256 of the name and version of every distribution installed in ``directories``, read
+    from the names of their metadata directories (``pymc-6.4.0.dist-info``): a directory
+    listing each, a few milliseconds, no metadata file opened."""
     names = set()
-    for entry in sys.path:
+    for directory in directories:
         try:
-            with os.scandir(entry or ".") as found:
+            with os.scandir(directory) as found:
                 names.update(
                     item.name
                     for item in found
                     if item.name.endswith((".dist-info", ".egg-info")) and item.is_dir()
                 )
-        except OSError:  # a path entry that is a zip file or missing
+        except OSError:  # no such directory
             continue
     return hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()
 
