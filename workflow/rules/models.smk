@@ -36,6 +36,9 @@ rule rate_fit:
         priors=SETTINGS.priors,
         per=SETTINGS.rates.per_person_years,
         code=code_fingerprint("rate_fit.py"),
+    # Beside the fit job, not after everything else: it needs only the analysis tables, and the
+    # certainty stage and the report wait for it (its compile and sampling take half a minute).
+    priority: 90
     threads: 1
     resources:
         mem_mb=3000,
