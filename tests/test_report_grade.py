@@ -167,3 +167,37 @@ def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings,
     assert sof["relative_effect"] == relative and sof["certainty"].endswith(row["certainty"])
     assert sof["risk_with_control"].startswith(row["control_rate_text"])
     assert sof["risk_difference"] == row["risk_difference"]
+
+
+def test_an_analysis_after_the_first_of_its_outcome_is_labelled_a_sensitivity_analysis(
+    project_settings, tmp_path
+):
+    """The first analysis of an outcome is its primary one; every later one is shown in the
+    summary of findings (HTML and CSV) as a sensitivity analysis of it."""
+    names = ("illicit_heroin", "illicit_heroin_with_nl", "mortality")
+    analyses = {k: project_settings.analyses[k] for k in names}
+    certainty = project_settings.certainty._replace(analyses=analyses)
+    settings = project_settings._replace(
+        analyses=analyses,
+        model=project_settings.model._replace(analyses=analyses),
+        certainty=certainty,
+    )
+    fit = fit_inputs(THREE, draws(math.log(2.5), 0.1), tau=0.7, baseline=0.2)
+    frame, _ = certainty_table(certainty, dict.fromkeys(names, fit), None)
+    primary_title = analyses["illicit_heroin"].title
+    assert frame.set_index("analysis")["sensitivity_of"].to_dict() == {
+        "illicit_heroin": "",
+        "illicit_heroin_with_nl": primary_title,
+        "mortality": "",
+    }
+    sof = sof_frame(frame).set_index("analysis")["outcome"]
+    assert sof["illicit_heroin_with_nl"].endswith(f"(sensitivity analysis of: {primary_title})")
+    assert "sensitivity" not in sof["illicit_heroin"] + sof["mortality"]
+    inputs = write_results(tmp_path, settings)
+    path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    inputs["certainty"] = str(path)
+    html = unescape(render(context_for(settings, inputs)))
+    grade = html[html.index('id="grade"') : html.index('id="summary"')]
+    assert grade.count(f"Sensitivity analysis of: {primary_title}") == 1

@@ -159,6 +159,17 @@ class RateSettings(NamedTuple):
     """The rate model of event counts: rates are reported per ``per_person_years``."""
 
     per_person_years: float = 100.0
+
+
+def primary_analyses(analyses: Mapping[str, Analysis]) -> list[str]:
+    """The first analysis listed for each outcome; the others are its sensitivity analyses
+    (the trial flow counts the primary ones, the summary of findings labels the others)."""
+    first: dict[str, str] = {}
+    for name, analysis in analyses.items():
+        first.setdefault(analysis.outcome.name, name)
+    return list(first.values())
+
+
 class ExtraBaseline(NamedTuple):
     """A further control risk the summary of findings shows absolute effects at."""
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
+from hatmeta.config import primary_analyses
 from hatmeta.data.sheet import ALL_ARMS, RANDOMISED
 from hatmeta.data.tables import _first_usable, included_arms
 from hatmeta.data.trials import source_keys
@@ -93,14 +94,6 @@ def flow_matrix(tables: Mapping[str, pd.DataFrame], trials: Sequence[str]) -> pd
         }
         out[name] = [reasons.get(trial, "") for trial in out["trial"]]
     return out
-
-
-def primary_analyses(analyses: Mapping[str, Analysis]) -> list[str]:
-    """The first analysis listed for each outcome (the others are its variants)."""
-    first: dict[str, str] = {}
-    for name, analysis in analyses.items():
-        first.setdefault(analysis.outcome.name, name)
-    return list(first.values())
 
 
 def usable_trials(

@@ -96,6 +96,7 @@ def grade_rows(
             {
                 "analysis": row["analysis"],
                 "title": row["title"],
+                "sensitivity_of": _text(row.get("sensitivity_of")),
                 "event": row["event"],
                 "follow_up": _text(row.get("follow_up")) or "not stated",
                 "participants": row["n_participants"],
@@ -121,6 +122,10 @@ def grade_rows(
     return rows, footnotes
 
 
+def _sensitivity(primary_title: str) -> str:
+    return f" (sensitivity analysis of: {primary_title})" if primary_title else ""
+
+
 def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The summary of findings as a table (one row per analysis; its footnotes in full, each
     with its rule, numbered within the row)."""
@@ -133,7 +138,7 @@ def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
         out.append(
             {
                 "analysis": r["analysis"],
-                "outcome": r["title"],
+                "outcome": r["title"] + _sensitivity(r["sensitivity_of"]),
                 "follow_up": r["follow_up"],
                 "participants": r["participants"],
                 "trials": r["trials"],
