@@ -57,7 +57,8 @@ from hatmeta.bayes.model import (
     scalar_data,
 )
 from hatmeta.bayes.sampling import SAMPLE_STATS, ModelRunner
-from hatmeta.intervals import CI_PROB, interval
+from hatmeta.bayes.summaries import interval_row
+from hatmeta.intervals import CI_PROB
 
 if TYPE_CHECKING:
     from hatmeta.priors import HeterogeneityPrior
@@ -263,19 +264,6 @@ class RateRunner(ModelRunner):
         return out
 
 
-def _row(quantity: str, values, scale: str, note: str = "", ci_prob: float = CI_PROB) -> dict:
-    lower, median, upper = interval(values, ci_prob)
-    return {
-        "quantity": quantity,
-        "median": median,
-        "lower": lower,
-        "upper": upper,
-        "mean": float(np.mean(values)),
-        "scale": scale,
-        "note": note,
-    }
-
-
 def summarise_rates(
     tree: xr.DataTree,
     control: tuple[float, float, float],
@@ -295,7 +283,7 @@ def summarise_rates(
     unit = f"events per {per:g} person-years"
     baseline = f"control arms pooled: {events:g} events / {time:g} person-years"
     rows = [
-        _row("rate_ratio", ratio, "ratio", ci_prob=ci_prob),
+        interval_row("rate_ratio", ratio, "ratio", ci_prob),
         {
             "quantity": "P(rate_ratio > 1)",
             "median": np.nan,
@@ -305,8 +293,10 @@ def summarise_rates(
             "scale": "probability",
             "note": "",
         },
-        _row("rate_ratio_new_trial", np.exp(np.asarray(post["delta_new"]).ravel()), "ratio"),
-        _row("tau", np.asarray(post["tau"]).ravel(), "log rate ratio"),
+        interval_row(
+            "rate_ratio_new_trial", np.exp(np.asarray(post["delta_new"]).ravel()), "ratio", ci_prob
+        ),
+        interval_row("tau", np.asarray(post["tau"]).ravel(), "log rate ratio", ci_prob),
         {
             "quantity": "rate_control",
             "median": rate * per,
@@ -316,8 +306,8 @@ def summarise_rates(
             "scale": unit,
             "note": baseline,
         },
-        _row("rate_treatment", rate * ratio * per, unit, baseline, ci_prob),
-        _row("rate_difference", rate * (ratio - 1.0) * per, unit, baseline, ci_prob),
+        interval_row("rate_treatment", rate * ratio * per, unit, ci_prob, baseline),
+        interval_row("rate_difference", rate * (ratio - 1.0) * per, unit, ci_prob, baseline),
     ]
     return pd.DataFrame(rows)
 

@@ -87,9 +87,10 @@ def observed_odds_ratios(
     )
 
 
-def _interval_row(
+def interval_row(
     quantity: str, values, scale: str, ci_prob: float, note: str = ""
 ) -> dict[str, Any]:
+    """One summary row: median, equal-tailed interval and mean of ``values``."""
     lower, median, upper = interval(values, ci_prob)
     return {
         "quantity": quantity,
@@ -159,10 +160,10 @@ def summarise(
     relevant = odds_ratio > relevant_or if higher_is_better else odds_ratio < 1 / relevant_or
     side = f"OR > {relevant_or:g}" if higher_is_better else f"OR < 1/{relevant_or:g}"
     rows = [
-        _interval_row("OR", odds_ratio, "ratio", ci_prob),
-        _interval_row("log_OR", draws["d"], "log ratio", ci_prob),
-        _interval_row("OR_predictive", np.exp(draws["delta_new"]), "ratio", ci_prob, "new trial"),
-        _interval_row("tau", draws["tau"], "sd of log OR", ci_prob),
+        interval_row("OR", odds_ratio, "ratio", ci_prob),
+        interval_row("log_OR", draws["d"], "log ratio", ci_prob),
+        interval_row("OR_predictive", np.exp(draws["delta_new"]), "ratio", ci_prob, "new trial"),
+        interval_row("tau", draws["tau"], "sd of log OR", ci_prob),
     ]
     if baseline is not None:
         risk_ratio, risk_difference = at_baseline(draws["d"], baseline.risk)
@@ -177,8 +178,8 @@ def summarise(
                 "scale": "risk",
                 "note": baseline.source,
             },
-            _interval_row("RR", risk_ratio, "ratio", ci_prob, note),
-            _interval_row("RD", risk_difference, "difference", ci_prob, note),
+            interval_row("RR", risk_ratio, "ratio", ci_prob, note),
+            interval_row("RD", risk_difference, "difference", ci_prob, note),
         ]
     rows += [
         _probability_row("P(OR>1)", odds_ratio > 1, "OR > 1"),
@@ -188,7 +189,7 @@ def summarise(
     trials = [str(t) for t in draws[TRIAL_DIM].values]
     for trial in trials:
         rows.append(
-            _interval_row(
+            interval_row(
                 f"OR_shrunken[{trial}]",
                 np.exp(draws["delta"].sel({TRIAL_DIM: trial})),
                 "ratio",
