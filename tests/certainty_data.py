@@ -8,6 +8,20 @@ import pandas as pd
 from hatmeta.certainty.assess import FitInputs
 
 
+def bare_settings(project_settings, analyses):
+    """The project's certainty settings with only ``analyses`` and no configured reasons,
+    overrides, extra baselines or labels: each domain's rule alone."""
+    return project_settings.certainty._replace(
+        analyses=analyses,
+        comparator_controls=("OTHER",),
+        outcome_indirect={},
+        analysis_indirect={},
+        overrides={},
+        baseline_risks={},
+        outcome_labels={},
+    )
+
+
 def trials(rows) -> pd.DataFrame:
     """Included trials from ``(trial, events_t, total_t, events_c, total_c[, measure,
     arm_control])`` tuples."""

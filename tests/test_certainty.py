@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from certainty_data import THREE, draws, fit_inputs, trials
+from certainty_data import THREE, bare_settings, draws, fit_inputs, trials
 from oracles.grade import grade_oracle
 
 from hatmeta.certainty import (
@@ -36,15 +36,7 @@ def analysis(outcome=GOOD, name="a1", one_definition=False, trials=("A", "B", "C
 
 @pytest.fixture
 def settings(project_settings):
-    return project_settings.certainty._replace(
-        analyses={"a1": analysis()},
-        comparator_controls=("OTHER",),
-        outcome_indirect={},
-        analysis_indirect={},
-        overrides={},
-        baseline_risks={},
-        outcome_labels={},
-    )
+    return bare_settings(project_settings, {"a1": analysis()})
 
 
 # --- risk of bias --------------------------------------------------------------------------

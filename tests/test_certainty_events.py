@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from certainty_data import rate_fit
+from certainty_data import bare_settings, rate_fit
 
 from hatmeta.certainty import publication_bias, risk_of_bias
 from hatmeta.certainty.assess import assess_analysis, certainty_table
@@ -29,15 +29,7 @@ def analysis(outcome=HARM, name="e1", trials=("A", "B", "C")):
 
 @pytest.fixture
 def settings(project_settings):
-    return project_settings.certainty._replace(
-        analyses={"e1": analysis()},
-        comparator_controls=("OTHER",),
-        outcome_indirect={},
-        analysis_indirect={},
-        overrides={},
-        baseline_risks={},
-        outcome_labels={},
-    )
+    return bare_settings(project_settings, {"e1": analysis()})
 
 
 def assessed(tmp_path, settings, rows=ROWS, rob=None, outcome=HARM, **kwargs):
