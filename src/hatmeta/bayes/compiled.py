@@ -19,21 +19,21 @@ functions the callbacks call, which ``tools/benchmark.py`` points at an empty di
 cold run. With a cold cache the callbacks compute exactly what nutpie's do (same draws with the
 same seed); with a warm one, not always (below).
 
-Switched off by default (``HATMETA_CACHED_CALLBACKS=1`` switches it on)
+Without fast-math, so that a cached run repeats a cold one bit for bit
 ---------------------------------------------------------------------
-Compiled in a process whose PyTensor functions were compiled in that process (a cold cache), the
-callbacks give the same draws as nutpie's, bit for bit. Compiled in a process whose PyTensor
-functions came from PyTensor's cache, they give draws that differ in the last digits (relative
-differences up to about 4e-6), and callbacks loaded from the cache keep those numbers, while
-nutpie's own callbacks in such a process gave the cold-cache draws (measured in separate
-processes on nutpie 0.16.11, PyTensor 3.3.7, numba 0.68.0; within one process that compiled
-both, the draws agreed). So a first run with a cold cache and its rerun would not be
-byte-identical, which this project promises. Suspect, not confirmed: numba compiles a new
-specialisation of the fast-math PyTensor function for argument types of these callbacks that
-differ from nutpie's (array layout or read-only flags of the shared arrays), vectorised
-differently. Until that is settled, :func:`compile_model` uses nutpie's own compile unless the
-variable is set; ``tests/test_bayes_compiled.py`` holds the failing cross-process check
-(``xfail``, strict) so that a fix shows.
+PyTensor compiles its numba functions with fast-math flags by default, which let LLVM reorder
+floating-point arithmetic differently in each compilation context. With them, callbacks compiled
+in a process whose PyTensor functions came from PyTensor's cache gave draws differing from a
+cold process's in the last digits (relative differences up to about 4e-6, nutpie 0.16.11,
+PyTensor 3.3.7, numba 0.68.0), so a first run and its rerun were not byte-identical. Every
+compile here therefore runs with ``pytensor.config.numba__fastmath`` off (part of PyTensor's
+cache keys and of ours): the arithmetic is IEEE's, whatever was inlined where, and a cold process,
+a warm one and nutpie's own compile give the same draws
+(``tests/test_bayes_compiled.py`` checks all three in separate processes). The cost is none that
+this model's sampling time shows.
+
+The cached path is on by default; ``HATMETA_CACHED_CALLBACKS=0`` switches it off (nutpie's own,
+uncached compile, still without fast-math).
 
 It uses nutpie's private helpers, so it is written for the exact versions in
 :data:`WRITTEN_FOR` (pinned in ``pyproject.toml``); ``tests/test_bayes_compiled.py`` fails on
@@ -43,6 +43,7 @@ moved) it logs why and falls back to ``nutpie.compile_pymc_model``: slower, neve
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -67,29 +68,49 @@ _LOGP_SIGNATURE = "int64(uint64, CPointer(float64), CPointer(float64), CPointer(
 _EXPAND_SIGNATURE = "int64(uint64, uint64, CPointer(float64), CPointer(float64), voidptr)"
 
 
-#: Set to ``1`` to use the cached callbacks (see the module docstring for why they are off).
+#: Set to ``0`` to compile with nutpie's own, uncached callbacks.
 SWITCH = "HATMETA_CACHED_CALLBACKS"
 
 
 def compile_model(model: pm.Model) -> Any:
-    """``nutpie.compile_pymc_model(model)``, with the numba callbacks cached on disk when
-    :data:`SWITCH` is set.
+    """``nutpie.compile_pymc_model(model)`` without fast-math, with the numba callbacks cached
+    on disk unless :data:`SWITCH` is ``0``.
 
     Returns the nutpie compiled model and logs which path ran ("cached callbacks", "uncached"
     or the fallback with its reason).
     """
-    import nutpie
-
-    if os.environ.get(SWITCH) != "1":
-        log.info("nutpie compile: uncached (%s not set)", SWITCH)
-        return nutpie.compile_pymc_model(model)
+    if os.environ.get(SWITCH) == "0":
+        log.info("nutpie compile: uncached (%s=0)", SWITCH)
+        return _compile_uncached(model)
     try:
         compiled = _compile_cached(model)
     except Exception as error:  # any failure here may cost time, never the run
         log.warning("nutpie compile: uncached fallback (%s: %s)", type(error).__name__, error)
-        return nutpie.compile_pymc_model(model)
+        return _compile_uncached(model)
     log.info("nutpie compile: cached callbacks")
     return compiled
+
+
+def _without_fastmath(compile_):
+    """``compile_`` with PyTensor's numba functions compiled without fast-math (module
+    docstring)."""
+
+    @functools.wraps(compile_)
+    def wrapper(model):
+        from pytensor import config as pytensor_config
+
+        with pytensor_config.change_flags(numba__fastmath=False):
+            return compile_(model)
+
+    return wrapper
+
+
+@_without_fastmath
+def _compile_uncached(model: pm.Model) -> Any:
+    """nutpie's own compile (its callbacks recompiled in every process)."""
+    import nutpie
+
+    return nutpie.compile_pymc_model(model)
 
 
 def versions() -> dict[str, str]:
@@ -97,6 +118,7 @@ def versions() -> dict[str, str]:
     return {name: version(name) for name in KEYED_PACKAGES}
 
 
+@_without_fastmath
 def _compile_cached(model: pm.Model) -> Any:
     """What ``nutpie.compile_pymc_model(model)`` does with its defaults (numba backend, no
     frozen data, support-point initialisation with jitter), with cacheable callbacks."""
