@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pandas as pd
 
 from hatmeta import priors
-from hatmeta.bayes.diagnostics import enforce, thresholds
-from hatmeta.bayes.rates import RateData, RateRunner, describe_exposure, exposures, summarise_rates
 from hatmeta.data.tables import included_arms
 from hatmeta.evidence_rules import TrialCounts, record
 from hatmeta.io import write_csv, write_json
 
 if TYPE_CHECKING:
+    from hatmeta.bayes.rates import RateRunner
     from hatmeta.config import ModelSettings, PriorSpec
 
 log = logging.getLogger("hatmeta.bayes")
@@ -58,21 +57,43 @@ def fit_rates(
         for key, table in tables.items()
         if not included_arms(table).empty and TrialCounts.of(table).counts_events
     }
-    runner = None
-    if event_tables:
-        n_slots = max(len(TrialCounts.of(t).trials) for t in event_tables.values())
-        runner = RateRunner(
-            n_slots, model.sampler, effect_sd=model.effect_sd, baseline_sd=model.baseline_sd
-        )
     for key, table in tables.items():
-        evidence, name = key
-        analysis = model.analyses[name]
         if key not in event_tables:
             status = "not a rate outcome" if not included_arms(table).empty else "no data"
             note = NOT_RATES[status]
             write_csv(pd.DataFrame([{"quantity": "status", "note": note}]), outputs[key].rates)
             write_json({"status": status, "note": note}, outputs[key].diagnostics, digits=6)
-            continue
+    if not event_tables:
+        return None
+    return _fit_events(model, specs, event_tables, outputs, per)
+
+
+def _fit_events(
+    model: ModelSettings,
+    specs: Mapping[str, PriorSpec],
+    event_tables: Mapping[tuple[str, str], pd.DataFrame],
+    outputs: Mapping[tuple[str, str], RateFiles],
+    per: float,
+) -> RateRunner:
+    """Fit the event-count tables with one compiled rate model."""
+    # Imported here: PyMC and ArviZ cost seconds to import, which a review without event
+    # counts (most of them) should not pay in this job.
+    from hatmeta.bayes.diagnostics import enforce, thresholds
+    from hatmeta.bayes.rates import (
+        RateData,
+        RateRunner,
+        describe_exposure,
+        exposures,
+        summarise_rates,
+    )
+
+    n_slots = max(len(TrialCounts.of(t).trials) for t in event_tables.values())
+    runner = RateRunner(
+        n_slots, model.sampler, effect_sd=model.effect_sd, baseline_sd=model.baseline_sd
+    )
+    for key, table in event_tables.items():
+        evidence, name = key
+        analysis = model.analyses[name]
         where = f"{evidence}/{name}"
         prior = priors.resolve(
             specs[analysis.primary_prior], analysis.outcome, model.turner_comparison
