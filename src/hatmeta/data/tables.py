@@ -123,8 +123,9 @@ def _first_usable(
     trial_rows: pd.DataFrame, measures: Sequence[str], comparison: Comparison, statuses
 ) -> tuple[pd.Series, pd.Series] | None:
     """The treatment and control rows of the first measure with usable counts in both arms."""
+    usable_rows = _usable(trial_rows, statuses)  # once per trial, then split by measure
     for measure in measures:
-        usable = _usable(trial_rows[trial_rows["measure"] == measure], statuses)
+        usable = usable_rows[usable_rows["measure"] == measure]
         treated = usable[usable["arm"] == comparison.treatment_arm]
         control = next(
             (
@@ -163,9 +164,11 @@ def analysis_table(
     """
     rows = harmonised[harmonised["measure"].isin(analysis.measures)]
     arms = [comparison.treatment_arm, *comparison.control_arms]
+    # Each trial's rows in sheet order, split once (not one filter of the sheet per trial).
+    by_trial = dict(tuple(rows.groupby("trial", sort=False)))
     out = []
     for trial, left_out in selection(analysis, trials):
-        trial_rows = rows[rows["trial"] == trial]
+        trial_rows = by_trial.get(trial, rows.iloc[:0])
         chosen = (
             None if left_out else _first_usable(trial_rows, analysis.measures, comparison, statuses)
         )
