@@ -79,7 +79,11 @@ def validate_config(
     # Equal pickles load as equal configs (same values, types and key order), so a config
     # whose pickle matches validates to the same result; positions and source only place
     # the problems of a config that fails, and a failure is not kept.
-    given = pickle.dumps(config)
+    try:
+        given = pickle.dumps(config)
+    except Exception:  # a value pickle cannot hold (none YAML gives): validate every time
+        validate(config, source=source, positions=positions)
+        return
     code = library.modules_fingerprint("hatmeta.config")
     memo = Remembered(store / "config.pickle", code, SCHEMA_PATH.read_bytes(), given)
     validated = memo.get()
