@@ -175,55 +175,6 @@ def test_effect_sizes_and_mh_odds_ratio_are_statsmodels_bit_for_bit(seed):
     np.testing.assert_array_equal(classical.mantel_haenszel(wide, "OR"), expected)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_reml_root_is_scipys_brentq_bit_for_bit(seed):
-    """The REML score's root by the ported brentq equals scipy.optimize.brentq's, to the bit."""
-    from scipy import optimize
-
-    rng = np.random.default_rng(seed)
-    k = int(rng.integers(2, 30))
-    y = rng.normal(0, rng.uniform(0.05, 3), size=k)
-    v = rng.uniform(0.001, 2, size=k) ** 2
-
-    def score(tau2):
-        w = 1.0 / (v + tau2)
-        mu = np.sum(w * y) / np.sum(w)
-        return np.sum(w**2 * (y - mu) ** 2) - np.sum(w) + np.sum(w**2) / np.sum(w)
-
-    upper = max(np.var(y) + np.max(v), 1e-8)
-    while score(upper) > 0:
-        upper *= 4
-    rtol = 4 * np.finfo(float).eps
-    for xtol, lower in ((1e-15, 0.0), (1e-6, 0.0), (1e-12, upper / 1e9)):
-        if score(lower) > 0:
-            expected = optimize.brentq(score, lower, upper, xtol=xtol, rtol=rtol)
-            assert classical._brentq(score, lower, upper, xtol, rtol) == expected
-    if score(0.0) > 0:
-        assert classical._reml_tau2(y, v) == optimize.brentq(
-            score, 0.0, upper, xtol=1e-15, rtol=rtol
-        )
-
-
-@pytest.mark.parametrize(
-    "f, a, b",
-    [
-        (lambda x: x**3 - 2 * x - 5, 2.0, 3.0),
-        (lambda x: np.cos(x) - x, 0.0, 1.0),
-        (lambda x: np.exp(x) - 1e6, 0.0, 20.0),
-        (lambda x: x - 0.3, 0.3, 1.0),
-        (lambda x: np.tanh(40 * (x - 0.123)), -5.0, 9.0),
-    ],
-)
-def test_brentq_is_scipys_on_other_functions(f, a, b):
-    from scipy import optimize
-
-    rtol = 4 * np.finfo(float).eps
-    for xtol in (1e-15, 1e-8, 2e-12):
-        assert classical._brentq(f, a, b, xtol, rtol) == optimize.brentq(
-            f, a, b, xtol=xtol, rtol=rtol
-        )
-
-
 def test_one_trial_pools_to_itself_without_heterogeneity():
     wide = classical.two_by_two(arms_table([("CA2009", 0, 115, 1, 111)]))
     pooled = classical.classical_meta_analysis(long_arms(wide))["pooled"]

@@ -26,21 +26,20 @@ fixed effect and DerSimonian-Laird but neither REML nor prediction intervals, an
 is not truncated at 0; one function here does all estimators alike (the tests also compare its
 DL with statsmodels').
 
-statsmodels' formulas and scipy's ``brentq`` are written out, operation for operation, and the
-distributions are ``scipy.special``'s (:mod:`hatmeta.distributions`): importing statsmodels,
-``scipy.stats`` and ``scipy.optimize`` took about two seconds of each classical job. The tests
-compare them with statsmodels and scipy bit for bit, and everything with metafor.
+statsmodels' formulas are written out, operation for operation, and the distributions are
+``scipy.special``'s (:mod:`hatmeta.distributions`): importing statsmodels and ``scipy.stats``
+took a second and a half of each classical job. The tests compare both with statsmodels, bit
+for bit, and everything with metafor.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+from scipy import optimize
 
 from hatmeta.distributions import chi2_sf, normal_isf, t_isf
 
@@ -203,60 +202,7 @@ def _reml_tau2(y: np.ndarray, v: np.ndarray) -> float:
     upper = max(np.var(y) + np.max(v), 1e-8)
     while score(upper) > 0:
         upper *= 4
-    return _brentq(score, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps)
-
-
-def _brentq(
-    f: Callable[[float], float], xa: float, xb: float, xtol: float, rtol: float, maxiter: int = 100
-) -> float:
-    """A root of ``f`` in ``[xa, xb]`` (where ``f`` changes sign): scipy.optimize's ``brentq``
-    (its C code, ``Zeros/brentq.c``), step for step, so the root is the same to the last bit
-    (``tests/test_classical.py`` checks it). Importing scipy.optimize cost each classical job
-    half a second, for this one function."""
-
-    def value(x: float) -> float:
-        fx = float(f(x))
-        if math.isnan(fx):
-            raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
-        return fx
-
-    xpre, xcur = float(xa), float(xb)
-    xblk = fblk = spre = scur = 0.0
-    fpre, fcur = value(xpre), value(xcur)
-    if fpre == 0:
-        return xpre
-    if fcur == 0:
-        return xcur
-    if math.copysign(1, fpre) == math.copysign(1, fcur):
-        raise ValueError("f(a) and f(b) must have different signs")
-    for _ in range(maxiter):
-        if fpre != 0 and fcur != 0 and math.copysign(1, fpre) != math.copysign(1, fcur):
-            xblk, fblk = xpre, fpre
-            spre = scur = xcur - xpre
-        if abs(fblk) < abs(fcur):
-            xpre, xcur, xblk = xcur, xblk, xcur
-            fpre, fcur, fblk = fcur, fblk, fcur
-        delta = (xtol + rtol * abs(xcur)) / 2
-        sbis = (xblk - xcur) / 2
-        if fcur == 0 or abs(sbis) < delta:
-            return xcur
-        if abs(spre) > delta and abs(fcur) < abs(fpre):
-            if xpre == xblk:  # interpolate
-                stry = -fcur * (xcur - xpre) / (fcur - fpre)
-            else:  # extrapolate
-                dpre = (fpre - fcur) / (xpre - xcur)
-                dblk = (fblk - fcur) / (xblk - xcur)
-                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
-            if 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - delta):  # good short step
-                spre, scur = scur, stry
-            else:  # bisect
-                spre = scur = sbis
-        else:  # bisect
-            spre = scur = sbis
-        xpre, fpre = xcur, fcur
-        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
-        fcur = value(xcur)
-    raise RuntimeError(f"brentq failed to converge after {maxiter} iterations, value is {xcur}")
+    return float(optimize.brentq(score, 0.0, upper, xtol=1e-15, rtol=4 * np.finfo(float).eps))
 
 
 def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict[str, float]:
