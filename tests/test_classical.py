@@ -133,48 +133,6 @@ def test_dersimonian_laird_matches_statsmodels():
     assert ours["se"] == pytest.approx(theirs.sd_eff_w_re)
 
 
-def _random_tables(seed: int, k: int) -> pd.DataFrame:
-    """``k`` trials' counts, a third of them with a zero or a full cell."""
-    rng = np.random.default_rng(seed)
-    totals = rng.integers(2, 400, size=(k, 2))
-    events = rng.binomial(totals, rng.uniform(0.01, 0.99, size=(k, 2)))
-    edge = rng.integers(0, 3, size=(k, 2))
-    events = (
-        np.where(edge == 1, 0, np.where(edge == 2, totals, events))
-        * (rng.random(k) < 0.33)[:, None]
-        + events * (rng.random(k) >= 0.33)[:, None]
-    )
-    rows = [
-        (f"T{i}", *map(int, (e[0], t[0], e[1], t[1])))
-        for i, (e, t) in enumerate(zip(events, totals, strict=True))
-    ]
-    return classical.two_by_two(arms_table(rows))
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_effect_sizes_and_mh_odds_ratio_are_statsmodels_bit_for_bit(seed):
-    """statsmodels' formulas written out (its import cost a second per job) give its numbers,
-    to the last bit: with zero cells, all-event arms, one trial and many."""
-    from statsmodels.stats.contingency_tables import StratifiedTable
-    from statsmodels.stats.meta_analysis import effectsize_2proportions
-
-    wide = _random_tables(seed, k=[1, 2, 5, 40][seed % 4])
-    statistic = {"OR": "odds-ratio", "RR": "risk-ratio", "RD": "diff"}
-    for measure in classical.MEASURES:
-        ours = classical.trial_effects(wide, measure)
-        corrected = ours["corrected"].to_numpy()
-        a, b, c, d = (x + 0.5 * corrected for x in classical._cells(wide))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            yi, vi = effectsize_2proportions(a, a + b, c, c + d, statistic=statistic[measure])
-        np.testing.assert_array_equal(ours["yi"].to_numpy(), yi)
-        np.testing.assert_array_equal(ours["vi"].to_numpy(), vi)
-    a, b, c, d = classical._cells(wide)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table = StratifiedTable(np.array([[a, b], [c, d]]), shift_zeros=False)
-        expected = (float(table.logodds_pooled), float(table.logodds_pooled_se))
-    np.testing.assert_array_equal(classical.mantel_haenszel(wide, "OR"), expected)
-
-
 def test_one_trial_pools_to_itself_without_heterogeneity():
     wide = classical.two_by_two(arms_table([("CA2009", 0, 115, 1, 111)]))
     pooled = classical.classical_meta_analysis(long_arms(wide))["pooled"]

@@ -4,16 +4,16 @@ Every number here is compared with R's metafor 3.8 in the tests (``tests/oracles
 on this project's analysis tables and on datasets of metafor's data package, to a relative
 1e-6; the conventions below are metafor's.
 
-Per-trial estimates (log OR, log RR, RD) and their variances are statsmodels'
-(``effectsize_2proportions``, written out here). A trial with a zero cell gets 0.5 added to all
-four cells of its table, for display and for the inverse-variance methods only (metafor's
-``add = 1/2, to = "only0"``); column ``corrected`` says which.
+Per-trial estimates (log OR, log RR, RD) and their variances come from statsmodels
+(``effectsize_2proportions``). A trial with a zero cell gets 0.5 added to all four cells of its
+table, for display and for the inverse-variance methods only (metafor's ``add = 1/2, to =
+"only0"``); column ``corrected`` says which.
 
 Mantel-Haenszel (fixed effect) uses the uncorrected counts: the MH sums need no correction, and
 adding 0.5 to sparse tables biases the pooled estimate towards 1. Odds ratio with the
-Robins-Breslow-Greenland variance (statsmodels' ``StratifiedTable``, written out here); risk
-ratio with the Greenland-Robins (1985) variance and risk difference with the
-Sato-Greenland-Robins (1989) variance, neither of which statsmodels has (:func:`mantel_haenszel`).
+Robins-Breslow-Greenland variance (statsmodels ``StratifiedTable``); risk ratio with the
+Greenland-Robins (1985) variance and risk difference with the Sato-Greenland-Robins (1989)
+variance, neither of which statsmodels has (:func:`mantel_haenszel`).
 
 Inverse-variance pooling (:func:`pool`): fixed effect; random effects with the heterogeneity
 variance tau^2 by DerSimonian-Laird (1986) or REML (Viechtbauer 2005, solved to full precision);
@@ -25,11 +25,6 @@ variance (Higgins & Thompson 2002), per tau^2 estimator. statsmodels' ``combine_
 fixed effect and DerSimonian-Laird but neither REML nor prediction intervals, and its DL tau^2
 is not truncated at 0; one function here does all estimators alike (the tests also compare its
 DL with statsmodels').
-
-statsmodels' formulas are written out, operation for operation, and the distributions are
-``scipy.special``'s (:mod:`hatmeta.distributions`): importing statsmodels and ``scipy.stats``
-took a second and a half of each classical job. The tests compare both with statsmodels, bit
-for bit, and everything with metafor.
 """
 
 from __future__ import annotations
@@ -39,14 +34,15 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
-
-from hatmeta.distributions import chi2_sf, normal_isf, t_isf
+from scipy import optimize, stats
+from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.meta_analysis import effectsize_2proportions
 
 Measure = Literal["OR", "RR", "RD"]
 MEASURES: tuple[Measure, ...] = ("OR", "RR", "RD")
 #: Measures pooled on the log scale (reported exponentiated).
 RATIOS = ("OR", "RR")
+_STATSMODELS = {"OR": "odds-ratio", "RR": "risk-ratio", "RD": "diff"}
 #: Random-effects measures: the risk difference is pooled by Mantel-Haenszel and inverse
 #: variance only (its heterogeneity is rarely additive).
 RANDOM_EFFECTS_MEASURES = RATIOS
@@ -109,16 +105,15 @@ def trial_effects(wide: pd.DataFrame, measure: Measure, add: float = 0.5) -> pd.
     """Per-trial estimate ``yi`` (log scale for ratios) and variance ``vi``; 0.5 in every cell
     of tables with a zero cell (``corrected``).
 
-    statsmodels' ``effectsize_2proportions`` without its ``zero_correction`` (which adds to
-    the events of every trial once any is given): the correction is added here, to the trials
-    with a zero cell only.
+    statsmodels' ``zero_correction`` adds to the events of every trial once any is given, so
+    it is called without correction for the trials without a zero cell.
     """
     a, b, c, d = _cells(wide)
     corrected = (np.stack([a, b, c, d]) == 0).any(axis=0)
     counts = [a + corrected * add, a + b + 2 * corrected * add]
     counts += [c + corrected * add, c + d + 2 * corrected * add]
     with np.errstate(divide="ignore", invalid="ignore"):
-        yi, vi = _effect_sizes(*counts, measure)
+        yi, vi = effectsize_2proportions(*counts, statistic=_STATSMODELS[measure])
     return pd.DataFrame(
         {
             "trial": wide["trial"],
@@ -128,33 +123,6 @@ def trial_effects(wide: pd.DataFrame, measure: Measure, add: float = 0.5) -> pd.
             "corrected": corrected,
         }
     )
-
-
-def _effect_sizes(count1, nobs1, count2, nobs2, measure: Measure):
-    """Estimate and variance per trial, as statsmodels' ``effectsize_2proportions`` (no zero
-    correction) computes them, operation for operation."""
-    p1, p2 = count1 / nobs1, count2 / nobs2
-    if measure == "RD":
-        return p1 - p2, p1 * (1 - p1) / nobs1 + p2 * (1 - p2) / nobs2
-    if measure == "RR":
-        return np.log(p1) - np.log(p2), (1 - p1) / p1 / nobs1 + (1 - p2) / p2 / nobs2
-    log_or = np.log(p1) - np.log(1 - p1) - np.log(p2) + np.log(1 - p2)
-    return log_or, 1 / (p1 * (1 - p1) * nobs1) + 1 / (p2 * (1 - p2) * nobs2)
-
-
-def _mh_log_odds_ratio(a, b, c, d) -> tuple[float, float]:
-    """Mantel-Haenszel log odds ratio and its Robins-Breslow-Greenland (1986) standard error,
-    as statsmodels' ``StratifiedTable`` (``logodds_pooled``, ``logodds_pooled_se``) computes
-    them, operation for operation."""
-    n = (a + c) + (b + d)
-    ad, bc, apd = a * d, b * c, a + d
-    adns, bcns = np.sum(ad / n), np.sum(bc / n)
-    variance = np.sum(apd * ad / n**2) / adns**2
-    mid = apd * bc / n**2
-    mid += (1 - apd / n) * ad / n
-    variance += np.sum(mid) / (adns * bcns)
-    variance += np.sum((1 - apd / n) * bc / n) / bcns**2
-    return float(np.log(adns / bcns)), float(np.sqrt(variance / 2))
 
 
 def mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float]:
@@ -174,7 +142,8 @@ def _mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float
     if measure == "OR":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a lone all-zero table: NaN
-            return _mh_log_odds_ratio(a, b, c, d)
+            table = StratifiedTable(np.array([[a, b], [c, d]]), shift_zeros=False)
+            return float(table.logodds_pooled), float(table.logodds_pooled_se)
     if measure == "RR":
         # Greenland & Robins (1985), Biometrics 41:55-68.
         r, s = np.sum(a * n2 / n), np.sum(c * n1 / n)
@@ -228,7 +197,7 @@ def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict
     weights = 1.0 / (v + tau2)
     mu = float(np.sum(weights * y) / np.sum(weights))
     se = float(np.sqrt(1.0 / np.sum(weights)))
-    z = normal_isf(alpha / 2)
+    z = stats.norm.isf(alpha / 2)
     out = {
         "estimate": mu,
         "se": se,
@@ -236,7 +205,7 @@ def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict
         "upper": mu + z * se,
         "Q": q if k > 1 else np.nan,
         "df": k - 1,
-        "p_Q": float(chi2_sf(q, k - 1)) if k > 1 else np.nan,
+        "p_Q": float(stats.chi2.sf(q, k - 1)) if k > 1 else np.nan,
         "n_trials": k,
     }
     if method == "IV":
@@ -244,7 +213,7 @@ def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict
     typical = (k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2)) if k > 1 else np.nan
     out |= {"tau2": tau2, "I2": tau2 / (tau2 + typical) if k > 1 else np.nan}
     if k > 1:
-        t = t_isf(alpha / 2, k - 1)
+        t = stats.t.isf(alpha / 2, k - 1)
         se_hksj = float(np.sqrt(np.sum(weights * (y - mu) ** 2) / ((k - 1) * np.sum(weights))))
         spread = np.sqrt(se_hksj**2 + tau2)
         out |= {
@@ -270,7 +239,7 @@ def classical_meta_analysis(arms: pd.DataFrame, alpha: float = 0.05) -> dict[str
     """Every classical result of one analysis: ``pooled`` (MH, IV fixed, DL and REML rows;
     columns :data:`COLUMNS`) and ``trials`` (per-trial estimates of every measure)."""
     wide = two_by_two(arms)
-    z = normal_isf(alpha / 2)
+    z = stats.norm.isf(alpha / 2)
     rows, trials = [], []
     for measure in MEASURES:
         effects = trial_effects(wide, measure)

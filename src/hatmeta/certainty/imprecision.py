@@ -32,9 +32,9 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.stats import norm
 
 from hatmeta.certainty.domains import Domain
-from hatmeta.distributions import normal_isf, normal_ppf
 
 if TYPE_CHECKING:
     from hatmeta.config import CertaintySettings
@@ -45,7 +45,7 @@ def power_prop_n(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) 
     two-sided, ``strict = FALSE``), unrounded."""
     if not (0 < p1 < 1 and 0 < p2 < 1) or p1 == p2:
         raise ValueError("two different proportions strictly between 0 and 1 are needed")
-    z_alpha, z_beta = normal_isf(alpha / 2), normal_ppf(power)
+    z_alpha, z_beta = norm.isf(alpha / 2), norm.ppf(power)
     spread = z_alpha * math.sqrt((p1 + p2) * (2 - p1 - p2) / 2)
     spread += z_beta * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
     return spread**2 / (p1 - p2) ** 2

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import stats
 
 from hatmeta.certainty.domains import Domain
-from hatmeta.distributions import t_sf
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,7 +93,7 @@ def regression_test(yi, vi, ni=None, predictor: str = "sei") -> RegressionTest:
     cov = sigma2 * np.linalg.inv(xtwx)
     se = float(np.sqrt(cov[1, 1]))
     t = float(coef[1] / se)
-    return RegressionTest(predictor, float(coef[1]), se, t, df, float(2 * t_sf(abs(t), df)),
+    return RegressionTest(predictor, float(coef[1]), se, t, df, float(2 * stats.t.sf(abs(t), df)),
                           float(coef[0]))  # fmt: skip
 
 
