@@ -8,22 +8,20 @@ Three steps, each a pure function of data frames and configuration:
   why each trial it leaves out is left out;
 * :func:`audit_table` lists every figure of the sheet with its status, source and use.
 
-An analysis table written by the extract stage is read back with its dtypes by
-:func:`hatmeta.data.tablefile.read_analysis_table`; :func:`included_arms` and
+An analysis table written by the extract stage is read back through
+:func:`analysis_table_schema` (pandera), which restores its dtypes; :func:`included_arms` and
 :func:`trial_rows` are the two views of it that the modelling and classical stages use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hatmeta.data.sheet import ALL_ARMS, RANDOMISED, derived_count, percent_agrees
-
-# Re-exported: the stages import the reader from this module.
-from hatmeta.data.tablefile import analysis_table_schema, read_analysis_table  # noqa: F401
 from hatmeta.data.trials import selection
 
 if TYPE_CHECKING:
@@ -308,6 +306,47 @@ def build_tables(
         "audit": audit_table(sheet, bibliography, used_in),
         "trials": trials,
     }
+
+
+@cache
+def analysis_table_schema():
+    """An analysis table as the extract stage writes it; reading through it restores the
+    dtypes. Built on first use: pandera costs half a second to import."""
+    import pandera.pandas as pa
+
+    count = pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
+    text = pa.Column(str, nullable=True, coerce=True)
+    return pa.DataFrameSchema(
+        {
+            "trial": pa.Column(str, coerce=True),
+            "country": text,
+            "year": count,
+            "included": pa.Column(bool, coerce=True),
+            "role": pa.Column(
+                str, pa.Check.isin(["treatment", "control"]), nullable=True, coerce=True
+            ),
+            "arm": text,
+            "measure": text,
+            "definition": text,
+            "timepoint": text,
+            "events": count,
+            "total": count,
+            "unit": text,
+            "status": text,
+            "source": text,
+            "location": text,
+            "line": count,
+            "reason": text,
+        },
+        strict=True,
+        ordered=True,
+    )
+
+
+def read_analysis_table(path) -> pd.DataFrame:
+    """Read an analysis table written by the extract stage, with its dtypes restored."""
+    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    return analysis_table_schema().validate(table)
 
 
 def included_arms(table: pd.DataFrame) -> pd.DataFrame:
