@@ -147,6 +147,19 @@ def test_the_script_itself_counts(package, script):
     assert fingerprint(package, script) != before
 
 
+def test_a_modules_fingerprint_follows_what_it_reaches(package):
+    """For a start-up step (no script): the modules reached from the named ones count."""
+
+    def of_b():
+        return PackageCode(package).modules_fingerprint("pkg.b")
+
+    before = of_b()
+    edit(package / "unreached.py", "VALUE = 1", "VALUE = 2")
+    assert of_b() == before
+    edit(package / "sub" / "c.py", "return 1", "return 2")  # b reaches c lazily
+    assert of_b() != before
+
+
 def test_fingerprint_names_modules_not_paths(package, script, tmp_path):
     """A fresh clone elsewhere (another path, new mtimes) gives the same fingerprint."""
     clone = tmp_path / "clone" / "pkg"
@@ -218,7 +231,6 @@ def test_each_script_reaches_what_it_imports():
     report = {m.name for m in library.modules_of(ROOT / "workflow/scripts/report.py")}
     assert "hatmeta.bayes.model" in fit and "hatmeta.report.render" not in fit
     assert "hatmeta.report.render" in report and "hatmeta.bayes.model" not in report
-
 
 
 def test_an_upgraded_dependency_changes_the_environment_digest(tmp_path):

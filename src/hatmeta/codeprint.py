@@ -230,6 +230,15 @@ class PackageCode:
             digest.update(f"module {module.name} {module.digest}\n".encode())
         return digest.hexdigest()[:DIGITS]
 
+    def modules_fingerprint(self, *names: str) -> str:
+        """The fingerprint of the code that importing the modules ``names`` can run: every
+        module they reach, with its data files, and the installed distributions (for a step
+        of the workflow's own start-up, which runs no script)."""
+        digest = hashlib.sha256(f"environment {environment_digest()}\n".encode())
+        for module in self.reached(names):
+            digest.update(f"module {module.name} {module.digest}\n".encode())
+        return digest.hexdigest()[:DIGITS]
+
     def data_files(self) -> set[str]:
         """Every data file some module declares, relative to the package's directory."""
         names = (self._name(path) for path in sorted(self.root.rglob("*.py")))

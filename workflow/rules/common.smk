@@ -6,12 +6,18 @@ from snakemake.exceptions import WorkflowError
 
 from snakemake.logging import logger
 
-from hatmeta import layout, preflight
+from hatmeta import layout, preflight, startup
 from hatmeta.codeprint import PackageCode
-from hatmeta.config import ConfigError, settings, validate
+from hatmeta.config import ConfigError, settings
+
+# The library as this run imports it. Every rule with a script passes the fingerprint of the code
+# its script runs as the param `code`, so that editing a module re-runs exactly the rules whose
+# scripts reach it, as a changed setting does (tests/test_codeprint.py checks every rule). The
+# start-up steps below are remembered under the fingerprint of their own code (hatmeta.startup).
+LIBRARY = PackageCode.installed()
 
 try:
-    validate(config, source=CONFIG_SOURCE, positions=CONFIG_POSITIONS)
+    startup.validate_config(config, CONFIG_SOURCE, CONFIG_POSITIONS, LIBRARY)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
@@ -20,7 +26,7 @@ SETTINGS = settings(config)
 # The data meet the config once, in the main process, before any job is scheduled.
 if workflow.is_main_process:
     try:
-        for note in preflight.check(SETTINGS, CONFIG_SOURCE, CONFIG_POSITIONS):
+        for note in startup.check_inputs(SETTINGS, CONFIG_SOURCE, CONFIG_POSITIONS, LIBRARY):
             logger.info(note)
     except preflight.InputError as err:
         raise WorkflowError(str(err)) from None
@@ -36,10 +42,6 @@ wildcard_constraints:
     prior="|".join(map(re.escape, PRIORS)),
 
 
-# The library as this run imports it. Every rule with a script passes the fingerprint of the code
-# its script runs as the param `code`, so that editing a module re-runs exactly the rules whose
-# scripts reach it, as a changed setting does (tests/test_codeprint.py checks every rule).
-LIBRARY = PackageCode.installed()
 SCRIPTS = Path(workflow.basedir) / "workflow/scripts"
 
 

@@ -64,12 +64,14 @@ class FitInputs:
 
 def read_draws(posterior_path: str) -> np.ndarray | None:
     """Draws of the pooled log odds ratio ``d`` (None for an empty posterior)."""
-    from hatmeta.io import load_posterior
+    import xarray as xr
 
-    tree = load_posterior(posterior_path)
-    if "posterior" not in tree.children:
-        return None
-    return np.asarray(tree["posterior"]["d"].values, dtype=float).ravel()
+    # Opened lazily, not loaded whole (hatmeta.io.load_posterior): only ``d`` is read, with
+    # the same decoding, and the other groups and variables are never read.
+    with xr.open_datatree(posterior_path, engine="h5netcdf") as tree:
+        if "posterior" not in tree.children:
+            return None
+        return np.asarray(tree["posterior"]["d"].values, dtype=float).ravel()
 
 
 def reml_i2(classical: pd.DataFrame) -> float:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from hatmeta.data.csvtext import DECIMAL_COMMA, ExtractionError, SheetProblem, read_text_table
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 SHEET_COLUMNS = (
     "trial",
@@ -82,6 +85,10 @@ def load_bibliography(path: str | Path) -> pd.DataFrame:
 
 def _column_schema(outcomes: Iterable[str]) -> pa.DataFrameSchema:
     """Column-level rules; cross-column and cross-row rules live in :func:`_row_problems`."""
+    # Imported here: pandera costs half a second, and most jobs import this module only for its
+    # constants and the bibliography.
+    import pandera.pandas as pa
+
     text = pa.Column(str, pa.Check.str_length(min_value=1))
     optional_count = pa.Column(
         "Int64", pa.Check.ge(0, error="must be a non-negative whole number"), nullable=True
@@ -157,6 +164,8 @@ def _to_typed(raw: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, list[SheetPr
 def _schema_problems(
     typed: pd.DataFrame, raw: pd.DataFrame, path: Path, outcomes: Iterable[str]
 ) -> list[SheetProblem]:
+    import pandera.pandas as pa
+
     try:
         _column_schema(outcomes).validate(typed, lazy=True)
     except pa.errors.SchemaErrors as err:

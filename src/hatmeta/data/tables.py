@@ -9,17 +9,17 @@ Three steps, each a pure function of data frames and configuration:
 * :func:`audit_table` lists every figure of the sheet with its status, source and use.
 
 An analysis table written by the extract stage is read back through
-:data:`ANALYSIS_TABLE_SCHEMA` (pandera), which restores its dtypes; :func:`included_arms` and
+:func:`analysis_table_schema` (pandera), which restores its dtypes; :func:`included_arms` and
 :func:`trial_rows` are the two views of it that the modelling and classical stages use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from hatmeta.data.sheet import ALL_ARMS, RANDOMISED, derived_count, percent_agrees
 from hatmeta.data.trials import selection
@@ -121,8 +121,9 @@ def _first_usable(
     trial_rows: pd.DataFrame, measures: Sequence[str], comparison: Comparison, statuses
 ) -> tuple[pd.Series, pd.Series] | None:
     """The treatment and control rows of the first measure with usable counts in both arms."""
+    usable_rows = _usable(trial_rows, statuses)  # once per trial, then split by measure
     for measure in measures:
-        usable = _usable(trial_rows[trial_rows["measure"] == measure], statuses)
+        usable = usable_rows[usable_rows["measure"] == measure]
         treated = usable[usable["arm"] == comparison.treatment_arm]
         control = next(
             (
@@ -161,9 +162,11 @@ def analysis_table(
     """
     rows = harmonised[harmonised["measure"].isin(analysis.measures)]
     arms = [comparison.treatment_arm, *comparison.control_arms]
+    # Each trial's rows in sheet order, split once (not one filter of the sheet per trial).
+    by_trial = dict(tuple(rows.groupby("trial", sort=False)))
     out = []
     for trial, left_out in selection(analysis, trials):
-        trial_rows = rows[rows["trial"] == trial]
+        trial_rows = by_trial.get(trial, rows.iloc[:0])
         chosen = (
             None if left_out else _first_usable(trial_rows, analysis.measures, comparison, statuses)
         )
@@ -305,38 +308,45 @@ def build_tables(
     }
 
 
-_COUNT = pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
-_TEXT = pa.Column(str, nullable=True, coerce=True)
-#: An analysis table as the extract stage writes it; reading through it restores the dtypes.
-ANALYSIS_TABLE_SCHEMA = pa.DataFrameSchema(
-    {
-        "trial": pa.Column(str, coerce=True),
-        "country": _TEXT,
-        "year": _COUNT,
-        "included": pa.Column(bool, coerce=True),
-        "role": pa.Column(str, pa.Check.isin(["treatment", "control"]), nullable=True, coerce=True),
-        "arm": _TEXT,
-        "measure": _TEXT,
-        "definition": _TEXT,
-        "timepoint": _TEXT,
-        "events": _COUNT,
-        "total": _COUNT,
-        "unit": _TEXT,
-        "status": _TEXT,
-        "source": _TEXT,
-        "location": _TEXT,
-        "line": _COUNT,
-        "reason": _TEXT,
-    },
-    strict=True,
-    ordered=True,
-)
+@cache
+def analysis_table_schema():
+    """An analysis table as the extract stage writes it; reading through it restores the
+    dtypes. Built on first use: pandera costs half a second to import."""
+    import pandera.pandas as pa
+
+    count = pa.Column("Int64", pa.Check.ge(0), nullable=True, coerce=True)
+    text = pa.Column(str, nullable=True, coerce=True)
+    return pa.DataFrameSchema(
+        {
+            "trial": pa.Column(str, coerce=True),
+            "country": text,
+            "year": count,
+            "included": pa.Column(bool, coerce=True),
+            "role": pa.Column(
+                str, pa.Check.isin(["treatment", "control"]), nullable=True, coerce=True
+            ),
+            "arm": text,
+            "measure": text,
+            "definition": text,
+            "timepoint": text,
+            "events": count,
+            "total": count,
+            "unit": text,
+            "status": text,
+            "source": text,
+            "location": text,
+            "line": count,
+            "reason": text,
+        },
+        strict=True,
+        ordered=True,
+    )
 
 
 def read_analysis_table(path) -> pd.DataFrame:
     """Read an analysis table written by the extract stage, with its dtypes restored."""
     table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    return ANALYSIS_TABLE_SCHEMA.validate(table)
+    return analysis_table_schema().validate(table)
 
 
 def included_arms(table: pd.DataFrame) -> pd.DataFrame:
