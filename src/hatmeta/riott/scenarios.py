@@ -17,7 +17,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 
 from hatmeta.intervals import interval
 from hatmeta.riott.facts import TestingDesign, published_counts, read_design
-from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arm, imputed_responders
+from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arms, imputed_responders
 
 if TYPE_CHECKING:
     from hatmeta.riott.grid import Cell
@@ -133,9 +132,19 @@ def arm_setting(scenario: Scenario, role: str, inputs: Inputs) -> ArmSetting:
     )
 
 
-@cache
-def _posterior(setting: ArmSetting, design: TestingDesign) -> ArmPosterior:
-    return fit_arm(setting, design)
+#: Arm posteriors already computed in this process (tests run many scenarios).
+_FITTED: dict[tuple[ArmSetting, TestingDesign], ArmPosterior] = {}
+
+
+def _posteriors(
+    settings: Sequence[ArmSetting], design: TestingDesign
+) -> dict[ArmSetting, ArmPosterior]:
+    """Every arm posterior the settings need, the missing ones fitted together (arms sharing
+    their structural assumptions share most of the work, see :func:`fit_arms`)."""
+    missing = [s for s in dict.fromkeys(settings) if (s, design) not in _FITTED]
+    for setting, posterior in zip(missing, fit_arms(missing, design), strict=True):
+        _FITTED[setting, design] = posterior
+    return {s: _FITTED[s, design] for s in settings}
 
 
 def _rng(seed: int, setting: ArmSetting, draws: int) -> np.random.Generator:
@@ -147,14 +156,17 @@ def run(
 ) -> list[ScenarioResult]:
     """Every scenario's assumptions checked and, where possible, its imputed counts drawn."""
     results = [_resolve(riott, s, inputs) for s in scenarios]
+    groups: dict[str, dict[ArmSetting, list[ScenarioResult]]] = {role: {} for role in ROLES}
     for role in ROLES:
-        imors = "imor_heroin" if role == "treatment" else "imor_methadone"
-        groups: dict[ArmSetting, list[ScenarioResult]] = {}
         for result in results:
             if not result.reasons:
-                groups.setdefault(arm_setting(result.scenario, role, inputs), []).append(result)
-        for setting, members in groups.items():
-            posterior = _posterior(setting, inputs.design)
+                setting = arm_setting(result.scenario, role, inputs)
+                groups[role].setdefault(setting, []).append(result)
+    posteriors = _posteriors([s for role in ROLES for s in groups[role]], inputs.design)
+    for role in ROLES:
+        imors = "imor_heroin" if role == "treatment" else "imor_methadone"
+        for setting, members in groups[role].items():
+            posterior = posteriors[setting]
             compatibility = posterior.compatibility(riott.compatibility_alpha)
             values = sorted({float(getattr(m.scenario, imors)) for m in members})
             counts = imputed_responders(posterior, values, draws, _rng(riott.seed, setting, draws))
@@ -191,7 +203,7 @@ def check_grid(result: ScenarioResult) -> None:
         raise ValueError(
             f"RIOTT scenario '{result.scenario.name}': {result.edge_mass:.2g} of the posterior "
             f"mass lies on the edge of the (beta, sigma) grid (limit {EDGE_MASS_MAX:g}); widen "
-            "the grid in hatmeta.riott.testlevel.fit_arm"
+            "the grid in hatmeta.riott.testlevel (GRID_BETA, GRID_SIGMA)"
         )
 
 
