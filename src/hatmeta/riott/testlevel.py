@@ -84,8 +84,15 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize, special
 
+from hatmeta.riott.densities import (
+    binomial_cdf,
+    binomial_logpmf,
+    binomial_sf,
+    half_normal_logpdf,
+    normal_logpdf,
+)
 from hatmeta.riott.facts import TestingDesign
 
 #: Gauss-Hermite nodes per unit of between-patient spread along the attendance axis ``z1``:
@@ -296,8 +303,8 @@ class ArmPosterior:
         """
         s = self.setting
         ceiling = primary_ceiling(s.alpha, s.sigma_provide, self.design)
-        upper = np.sum(self.weight * stats.binom.sf(s.responders - 1, s.n_patients, self.primary))
-        lower = np.sum(self.weight * stats.binom.cdf(s.responders, s.n_patients, self.primary))
+        upper = np.sum(self.weight * binomial_sf(s.responders - 1, s.n_patients, self.primary))
+        lower = np.sum(self.weight * binomial_cdf(s.responders, s.n_patients, self.primary))
         predictive = float(min(1.0, 2 * min(upper, lower)))
         return {
             "ceiling": ceiling,
@@ -324,9 +331,9 @@ def fit_arms(settings: Sequence[ArmSetting], design: TestingDesign) -> list[ArmP
     for group in groups.values():
         for setting, pi in zip(group, _primary_on_grid(b, sg, group, design), strict=True):
             log_post = (
-                stats.norm.logpdf(b, 0, PRIOR_BETA_SD)
-                + stats.halfnorm.logpdf(sg, scale=PRIOR_SIGMA_NEGATIVE_SCALE)
-                + stats.binom.logpmf(setting.responders, setting.n_patients, np.clip(pi, 1e-300, 1))
+                normal_logpdf(b, PRIOR_BETA_SD)
+                + half_normal_logpdf(sg, PRIOR_SIGMA_NEGATIVE_SCALE)
+                + binomial_logpmf(setting.responders, setting.n_patients, np.clip(pi, 1e-300, 1))
             )
             weight = np.exp(log_post - log_post.max())
             weight /= weight.sum()
