@@ -93,10 +93,15 @@ class ScenarioResult:
         """Distinct imputed pairs ``(r_heroin, r_methadone)`` in order of first draw, and each
         one's number of draws (NumPy: a pandas value_counts per cell cost the cell jobs more
         than their imputations)."""
-        pairs = np.stack([self.responders["treatment"], self.responders["control"]], axis=1)
-        distinct, first, counts = np.unique(pairs, axis=0, return_index=True, return_counts=True)
+        treatment, control = self.responders["treatment"], self.responders["control"]
+        # One integer per pair (counts are non-negative): np.unique along rows sorts far slower.
+        base = int(control.max()) + 1
+        keys, first, counts = np.unique(
+            treatment * base + control, return_index=True, return_counts=True
+        )
         order = np.argsort(first)
-        return distinct[order], counts[order]
+        pairs = np.stack([keys[order] // base, keys[order] % base], axis=1)
+        return pairs, counts[order]
 
     def imputations(self) -> pd.DataFrame:
         """Distinct imputed pairs with their number of draws."""
