@@ -21,7 +21,7 @@ from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.stage import ModelStage
 from hatmeta.data.tables import build_tables, included_arms
 from hatmeta.riott import propagation, scenarios
-from hatmeta.riott.bank import build_bank
+from hatmeta.riott.bank_build import build_bank
 from hatmeta.riott.settings import PriorScales
 
 SCENARIOS = {

@@ -177,3 +177,23 @@ def test_one_alpha_gives_the_same_numbers_as_alpha_per_point(sigma_provide, rho)
     one = testlevel.responder_probability(beta, sigma, alpha, *args)
     per_point = testlevel.responder_probability(beta, sigma, np.full(5000, alpha), *args)
     assert np.array_equal(one, per_point)
+
+
+def test_arms_fitted_together_equal_the_general_path_bit_for_bit():
+    """Arms sharing sigma_provide and rho share the grid's q (the fast path): each arm's
+    primary-rule probabilities must equal responder_probability's general path at IMOR 0, and
+    each posterior must equal the arm fitted alone, bit for bit (no cell may change)."""
+    settings = [
+        testlevel.ArmSetting(42, 11, 0.58, 1.0, 0.5),
+        testlevel.ArmSetting(43, 31, 0.15, 1.0, 0.5),
+        testlevel.ArmSetting(42, 11, 0.3575, 2.0, 0.9),
+        testlevel.ArmSetting(43, 31, 0.05, 2.0, 0.9),
+    ]
+    together = testlevel.fit_arms(settings, DESIGN)
+    for setting, arm in zip(settings, together, strict=True):
+        general = testlevel.responder_probability(
+            arm.beta, arm.sigma, setting.alpha, setting.sigma_provide, setting.rho, 0.0, DESIGN
+        )
+        assert np.array_equal(arm.primary, general)
+        alone = testlevel.fit_arm(setting, DESIGN)
+        assert np.array_equal(arm.weight, alone.weight) and arm.edge_mass == alone.edge_mass

@@ -5,7 +5,7 @@ import json
 from hatmeta.data.tables import read_analysis_table
 from hatmeta.io import write_json
 from hatmeta.logs import logged
-from hatmeta.riott.bank import build_bank
+from hatmeta.riott.bank_build import build_bank
 
 with logged(snakemake.log[0], "riott_bank") as log:
     params, output = snakemake.params, snakemake.output

@@ -17,7 +17,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 
 from hatmeta.intervals import interval
 from hatmeta.riott.facts import TestingDesign, published_counts, read_design
-from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arm, imputed_responders
+from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arms, imputed_responders
 
 if TYPE_CHECKING:
     from hatmeta.riott.grid import Cell
@@ -90,14 +89,26 @@ class ScenarioResult:
         """Possible and compatible: its results say something about the assumptions."""
         return not self.reasons
 
+    def pair_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct imputed pairs ``(r_heroin, r_methadone)`` in order of first draw, and each
+        one's number of draws (NumPy: a pandas value_counts per cell cost the cell jobs more
+        than their imputations)."""
+        treatment, control = self.responders["treatment"], self.responders["control"]
+        # One integer per pair (counts are non-negative): np.unique along rows sorts far slower.
+        base = int(control.max()) + 1
+        keys, first, counts = np.unique(
+            treatment * base + control, return_index=True, return_counts=True
+        )
+        order = np.argsort(first)
+        pairs = np.stack([keys[order] // base, keys[order] % base], axis=1)
+        return pairs, counts[order]
+
     def imputations(self) -> pd.DataFrame:
         """Distinct imputed pairs with their number of draws."""
         if not self.responders:
             return pd.DataFrame(columns=["r_heroin", "r_methadone", "draws"])
-        pairs = pd.DataFrame(
-            {"r_heroin": self.responders["treatment"], "r_methadone": self.responders["control"]}
-        )
-        return pairs.value_counts(sort=False).rename("draws").reset_index()
+        pairs, draws = self.pair_counts()
+        return pd.DataFrame({"r_heroin": pairs[:, 0], "r_methadone": pairs[:, 1], "draws": draws})
 
 
 def _resolve(riott: RiottSettings, scenario: Scenario, inputs: Inputs) -> ScenarioResult:
@@ -133,9 +144,19 @@ def arm_setting(scenario: Scenario, role: str, inputs: Inputs) -> ArmSetting:
     )
 
 
-@cache
-def _posterior(setting: ArmSetting, design: TestingDesign) -> ArmPosterior:
-    return fit_arm(setting, design)
+#: Arm posteriors already computed in this process (tests run many scenarios).
+_FITTED: dict[tuple[ArmSetting, TestingDesign], ArmPosterior] = {}
+
+
+def _posteriors(
+    settings: Sequence[ArmSetting], design: TestingDesign
+) -> dict[ArmSetting, ArmPosterior]:
+    """Every arm posterior the settings need, the missing ones fitted together (arms sharing
+    their structural assumptions share most of the work, see :func:`fit_arms`)."""
+    missing = [s for s in dict.fromkeys(settings) if (s, design) not in _FITTED]
+    for setting, posterior in zip(missing, fit_arms(missing, design), strict=True):
+        _FITTED[setting, design] = posterior
+    return {s: _FITTED[s, design] for s in settings}
 
 
 def _rng(seed: int, setting: ArmSetting, draws: int) -> np.random.Generator:
@@ -147,14 +168,17 @@ def run(
 ) -> list[ScenarioResult]:
     """Every scenario's assumptions checked and, where possible, its imputed counts drawn."""
     results = [_resolve(riott, s, inputs) for s in scenarios]
+    groups: dict[str, dict[ArmSetting, list[ScenarioResult]]] = {role: {} for role in ROLES}
     for role in ROLES:
-        imors = "imor_heroin" if role == "treatment" else "imor_methadone"
-        groups: dict[ArmSetting, list[ScenarioResult]] = {}
         for result in results:
             if not result.reasons:
-                groups.setdefault(arm_setting(result.scenario, role, inputs), []).append(result)
-        for setting, members in groups.items():
-            posterior = _posterior(setting, inputs.design)
+                setting = arm_setting(result.scenario, role, inputs)
+                groups[role].setdefault(setting, []).append(result)
+    posteriors = _posteriors([s for role in ROLES for s in groups[role]], inputs.design)
+    for role in ROLES:
+        imors = "imor_heroin" if role == "treatment" else "imor_methadone"
+        for setting, members in groups[role].items():
+            posterior = posteriors[setting]
             compatibility = posterior.compatibility(riott.compatibility_alpha)
             values = sorted({float(getattr(m.scenario, imors)) for m in members})
             counts = imputed_responders(posterior, values, draws, _rng(riott.seed, setting, draws))
@@ -191,7 +215,7 @@ def check_grid(result: ScenarioResult) -> None:
         raise ValueError(
             f"RIOTT scenario '{result.scenario.name}': {result.edge_mass:.2g} of the posterior "
             f"mass lies on the edge of the (beta, sigma) grid (limit {EDGE_MASS_MAX:g}); widen "
-            "the grid in hatmeta.riott.testlevel.fit_arm"
+            "the grid in hatmeta.riott.testlevel (GRID_BETA, GRID_SIGMA)"
         )
 
 
@@ -241,6 +265,18 @@ def cells_frame(cells: Sequence[Cell], results: Sequence[ScenarioResult], inputs
 
 def imputations_frame(results: Sequence[ScenarioResult]) -> pd.DataFrame:
     """The imputed count pairs of every scenario, one row per scenario and distinct pair."""
-    parts = [r.imputations().assign(scenario=r.scenario.name) for r in results if r.responders]
+    parts = [(r.scenario.name, *r.pair_counts()) for r in results if r.responders]
     columns = ["scenario", "r_heroin", "r_methadone", "draws"]
-    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    names, pairs, draws = zip(*parts, strict=True)
+    pairs = np.concatenate(pairs)
+    return pd.DataFrame(
+        {
+            "scenario": [name for name, d in zip(names, draws, strict=True) for _ in d],
+            "r_heroin": pairs[:, 0],
+            "r_methadone": pairs[:, 1],
+            "draws": np.concatenate(draws),
+        },
+        columns=columns,
+    )
