@@ -9,7 +9,13 @@ import nbformat
 import pytest
 from conftest import ROOT
 
-from hatmeta.notebooks import input_paths, project_root, require
+from hatmeta.notebooks import (
+    inject_parameters,
+    input_paths,
+    project_root,
+    python_literal,
+    require,
+)
 
 NOTEBOOKS = sorted((ROOT / "workflow" / "notebooks").glob("*.py"))
 
@@ -77,3 +83,29 @@ def test_notebooks_executed_by_the_workflow(small_run):
         assert len(injected) == 1 and "inputs" in injected[0].source
     audit = Path(small_run / "results/notebooks/extraction_audit.html").read_text()
     assert "mismatches: 0" in audit
+
+
+def test_injected_parameters_follow_the_parameters_cell_as_python_literals():
+    notebook = jupytext.reads(
+        '# %%\nimport os\n\n# %% tags=["parameters"]\nx = 1\n\n# %%\nprint(x)\n',
+        fmt="py:percent",
+    )
+    parameters = {
+        "config_file": 'a "quoted" path\\with\u00e9',
+        "inputs": {"tables": ["t1.csv", "t2.csv"], "audit": "audit.csv"},
+        "draws": 1000,
+        "share": None,
+        "flag": True,
+    }
+    inject_parameters(notebook, parameters)
+    inject_parameters(notebook, parameters)  # a second injection replaces the first
+    tags = [c.metadata.get("tags", []) for c in notebook.cells]
+    assert tags == [[], ["parameters"], ["injected-parameters"], []]
+    namespace: dict = {}
+    exec(notebook.cells[2].source, namespace)
+    assert {k: namespace[k] for k in parameters} == parameters
+
+
+def test_an_unsupported_parameter_is_refused():
+    with pytest.raises(TypeError, match="set"):
+        python_literal({1, 2})

@@ -1,14 +1,18 @@
 """The reviewing notebooks: executed by the workflow, opened interactively by reviewers.
 
 The sources are jupytext ``py:percent`` files (readable diffs). The workflow executes them with
-papermill, which injects the run's parameters after the cell tagged ``parameters`` (the config
-file and the paths of the results the rule declares), and exports the executed notebook to HTML.
+nbclient in the environment's ``python3`` kernel, with the run's parameters (the config file and
+the paths of the results the rule declares) in a cell tagged ``injected-parameters`` after the
+cell tagged ``parameters``, as papermill lays it out, and exports the executed notebook to HTML.
+nbclient directly rather than through papermill: papermill adds only that cell and its own
+metadata, for half a second of imports and bookkeeping per notebook.
 Opened interactively, a notebook keeps its own defaults: :func:`project_root` finds the
 project and :func:`require` names the first result that is missing.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +44,41 @@ def require(root: str | Path, *paths: str | Path) -> list[Path]:
     return out
 
 
+def python_literal(value: Any) -> str:
+    """``value`` (None, bool, number, string, or lists and dicts of them) as Python source."""
+    if isinstance(value, Mapping):
+        items = ", ".join(f"{python_literal(k)}: {python_literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(python_literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        # JSON's double-quoted string is also a Python string literal (papermill's style).
+        return json.dumps(value)
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    raise TypeError(f"notebook parameter of type {type(value).__name__}: {value!r}")
+
+
+def inject_parameters(notebook, parameters: Mapping[str, Any]) -> None:
+    """Put ``parameters`` in a cell tagged ``injected-parameters`` right after the cell tagged
+    ``parameters`` (at the top without one), replacing an injected cell already there."""
+    import nbformat
+
+    source = "\n".join(
+        ["# Parameters", *(f"{name} = {python_literal(v)}" for name, v in parameters.items())]
+    )
+    cell = nbformat.v4.new_code_cell(source=source + "\n")
+    cell.metadata["tags"] = ["injected-parameters"]
+    cells = [c for c in notebook.cells if "injected-parameters" not in _tags(c)]
+    tagged = [i for i, c in enumerate(cells) if "parameters" in _tags(c)]
+    at = tagged[0] + 1 if tagged else 0
+    notebook.cells = [*cells[:at], cell, *cells[at:]]
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
 def execute(
     source: str | Path,
     ipynb: str | Path,
@@ -48,14 +87,16 @@ def execute(
     parameters: Mapping[str, Any] | None = None,
     cwd: str | Path | None = None,
 ) -> float:
-    """Execute a ``py:percent`` notebook with papermill; write the ``.ipynb`` and its HTML.
+    """Execute a ``py:percent`` notebook; write the ``.ipynb`` and its HTML.
 
     The kernel is the ``python3`` kernel spec of the running environment (the project's venv);
-    nothing is registered globally. Returns the execution wall time in seconds.
+    nothing is registered globally. A failing cell raises (``nbclient``'s
+    ``CellExecutionError``, naming the cell and the error). Returns the execution wall time in
+    seconds.
     """
     import jupytext
     import nbformat
-    import papermill
+    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
     from hatmeta.io import write_text, write_with
@@ -66,15 +107,14 @@ def execute(
         "display_name": "Python 3",
         "language": "python",
     }
+    inject_parameters(notebook, dict(parameters or {}))
     start = time.perf_counter()
-    executed = papermill.execute_notebook(
+    client = NotebookClient(
         notebook,
-        None,
-        parameters=dict(parameters or {}),
         kernel_name="python3",
-        progress_bar=False,
-        cwd=str(cwd or Path.cwd()),
+        resources={"metadata": {"path": str(cwd or Path.cwd())}},
     )
+    executed = client.execute()
     seconds = time.perf_counter() - start
     write_with(ipynb, lambda tmp: nbformat.write(executed, str(tmp)))
     body, _ = HTMLExporter(embed_images=True).from_notebook_node(executed)
