@@ -327,17 +327,18 @@ def fit_arms(settings: Sequence[ArmSetting], design: TestingDesign) -> list[ArmP
     groups: dict[tuple[float, float], list[ArmSetting]] = {}
     for setting in dict.fromkeys(settings):
         groups.setdefault((setting.sigma_provide, setting.rho), []).append(setting)
+    # The prior and the grid's edge are the same for every arm (summed in the order they were
+    # when each arm computed its own: the same numbers).
+    log_prior = normal_logpdf(b, PRIOR_BETA_SD) + half_normal_logpdf(sg, PRIOR_SIGMA_NEGATIVE_SCALE)
+    on_edge = (np.isin(b, beta[[0, -1]])) | (sg == sigma[-1])
     fitted = {}
     for group in groups.values():
         for setting, pi in zip(group, _primary_on_grid(b, sg, group, design), strict=True):
-            log_post = (
-                normal_logpdf(b, PRIOR_BETA_SD)
-                + half_normal_logpdf(sg, PRIOR_SIGMA_NEGATIVE_SCALE)
-                + binomial_logpmf(setting.responders, setting.n_patients, np.clip(pi, 1e-300, 1))
+            log_post = log_prior + binomial_logpmf(
+                setting.responders, setting.n_patients, np.clip(pi, 1e-300, 1)
             )
             weight = np.exp(log_post - log_post.max())
             weight /= weight.sum()
-            on_edge = (np.isin(b, beta[[0, -1]])) | (sg == sigma[-1])
             edge = float(weight[on_edge].sum())
             fitted[setting] = ArmPosterior(setting, design, b, sg, weight, pi, edge)
     return [fitted[setting] for setting in settings]
