@@ -223,21 +223,15 @@ class PackageCode:
         """The fingerprint of the code that running ``scripts`` runs: the scripts (by file
         name), every module of the package they reach, with its declared data files, and the
         installed distributions (:func:`environment_digest`)."""
-        digest = hashlib.sha256(f"environment {environment_digest()}\n".encode())
-        for script in sorted(scripts, key=lambda path: Path(path).name):
-            digest.update(f"script {Path(script).name} {self.script(script)[0]}\n".encode())
-        for module in self.modules_of(*scripts):
-            digest.update(f"module {module.name} {module.digest}\n".encode())
-        return digest.hexdigest()[:DIGITS]
+        named = sorted(scripts, key=lambda path: Path(path).name)
+        lines = [f"script {Path(script).name} {self.script(script)[0]}" for script in named]
+        return _fingerprint(lines, self.modules_of(*scripts))
 
     def modules_fingerprint(self, *names: str) -> str:
         """The fingerprint of the code that importing the modules ``names`` can run: every
         module they reach, with its data files, and the installed distributions (for a step
         of the workflow's own start-up, which runs no script)."""
-        digest = hashlib.sha256(f"environment {environment_digest()}\n".encode())
-        for module in self.reached(names):
-            digest.update(f"module {module.name} {module.digest}\n".encode())
-        return digest.hexdigest()[:DIGITS]
+        return _fingerprint([], self.reached(names))
 
     def data_files(self) -> set[str]:
         """Every data file some module declares, relative to the package's directory."""
@@ -344,6 +338,16 @@ class ParseCache:
         except OSError:
             return
         self.changed = False
+
+
+def _fingerprint(lines: Iterable[str], modules: Iterable[Module]) -> str:
+    """The installed distributions, then ``lines``, then each module's name and digest."""
+    digest = hashlib.sha256(f"environment {environment_digest()}\n".encode())
+    for line in lines:
+        digest.update(f"{line}\n".encode())
+    for module in modules:
+        digest.update(f"module {module.name} {module.digest}\n".encode())
+    return digest.hexdigest()[:DIGITS]
 
 
 @cache
