@@ -8,8 +8,7 @@ import sys
 import numpy as np
 import xarray as xr
 
-from hatmeta.figures import posterior_draws
-from hatmeta.io import save_posterior
+from hatmeta.io import posterior_draws, save_posterior
 
 
 def test_the_report_imports_no_plotting_library():

@@ -72,29 +72,13 @@ def analysis_figures(
     return {"forest": forest, "prior_sensitivity": sensitivity}
 
 
-def posterior_draws(path, var_names: Sequence[str]):
-    """The draws of ``var_names`` (those present) from a saved posterior's ``posterior`` group
-    and the file's attributes, or ``None`` and the attributes when the fit had no data.
-
-    Only that group is read: the whole tree (sample stats, data) took three times as long.
-    """
-    import h5netcdf
-    import xarray as xr
-
-    with h5netcdf.File(path, "r") as file:
-        attrs = dict(file.attrs)
-        if "posterior" not in file.groups:
-            return None, attrs
-        present = [v for v in var_names if v in file.groups["posterior"].variables]
-    with xr.open_dataset(path, group="posterior", engine="h5netcdf") as posterior:
-        return posterior[present].load(), attrs
-
-
 def rank_figure(posterior_path, var_names: Sequence[str] = ("d", "tau")):
     """Rank (fractional-rank delta-ECDF) plots of ``var_names``, one line per chain; ``None``
     when the fit had no data (an empty posterior)."""
     import arviz_plots as azp
     import matplotlib.pyplot as plt
+
+    from hatmeta.io import posterior_draws
 
     posterior, attrs = posterior_draws(posterior_path, var_names)
     if posterior is None:

@@ -1,4 +1,5 @@
-"""File writers shared by every stage: outputs appear whole or not at all."""
+"""File writers shared by every stage (outputs appear whole or not at all), and the readers of
+the posteriors they write."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,3 +90,22 @@ def load_posterior(path: str | Path) -> xr.DataTree:
 
     with xr.open_datatree(path, engine="h5netcdf") as tree:
         return tree.load()
+
+
+def posterior_draws(path: str | Path, var_names: Sequence[str]):
+    """The draws of ``var_names`` (those present) from a saved posterior's ``posterior`` group
+    and the file's attributes, or ``None`` and the attributes when the fit had no data.
+
+    Only those variables of that group are read (:func:`load_posterior` reads the whole tree,
+    three times as long), with the same decoding.
+    """
+    import h5netcdf
+    import xarray as xr
+
+    with h5netcdf.File(path, "r") as file:
+        attrs = dict(file.attrs)
+        if "posterior" not in file.groups:
+            return None, attrs
+        present = [v for v in var_names if v in file.groups["posterior"].variables]
+    with xr.open_dataset(path, group="posterior", engine="h5netcdf") as posterior:
+        return posterior[present].load(), attrs

@@ -64,14 +64,10 @@ class FitInputs:
 
 def read_draws(posterior_path: str) -> np.ndarray | None:
     """Draws of the pooled log odds ratio ``d`` (None for an empty posterior)."""
-    import xarray as xr
+    from hatmeta.io import posterior_draws
 
-    # Opened lazily, not loaded whole (hatmeta.io.load_posterior): only ``d`` is read, with
-    # the same decoding, and the other groups and variables are never read.
-    with xr.open_datatree(posterior_path, engine="h5netcdf") as tree:
-        if "posterior" not in tree.children:
-            return None
-        return np.asarray(tree["posterior"]["d"].values, dtype=float).ravel()
+    posterior, _ = posterior_draws(posterior_path, ["d"])
+    return None if posterior is None else np.asarray(posterior["d"].values, dtype=float).ravel()
 
 
 def reml_i2(classical: pd.DataFrame) -> float:
