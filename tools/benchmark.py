@@ -48,6 +48,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The CPU probe's directory (``tools/cpu_probe/sitecustomize.py``).
+PROBE = Path(__file__).resolve().parent / "cpu_probe"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 #: The scenario whose IMOR the "edit" step changes (one the tipping grid does not hold the heroin
 #: arm at, so the grid stays as it is), and the new value.
@@ -138,6 +140,32 @@ def empty_caches(workdir: Path) -> dict:
     }
 
 
+def probed(env: dict, record: Path) -> dict:
+    """``env`` with the CPU probe (``tools/cpu_probe``, the same for both sides of a comparison)
+    recording every Python process of a run into ``record``."""
+    path = os.pathsep.join(p for p in (str(PROBE), env.get("PYTHONPATH", "")) if p)
+    return env | {"PYTHONPATH": path, "HATMETA_CPU_PROBE": str(record)}
+
+
+def cpu_by_rule(record: Path) -> dict[str, dict]:
+    """CPU seconds and jobs per Snakemake rule from a probe record: a job counts with its
+    finished children (a notebook kernel), Snakemake's own process as ``snakemake``."""
+    entries = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]
+    jobs = {e["pid"] for e in entries if e["rule"]}
+    totals: dict[str, dict] = {}
+    for e in entries:
+        if e["rule"]:
+            rule, cpu = e["rule"], e["cpu"] + e["children_cpu"]
+        elif e["ppid"] in jobs:
+            continue  # a kernel: counted with the job that waited for it
+        else:
+            rule, cpu = ("snakemake" if e["program"] == "snakemake" else e["program"]), e["cpu"]
+        entry = totals.setdefault(rule, {"cpu_s": 0.0, "jobs": 0})
+        entry["cpu_s"] = round(entry["cpu_s"] + cpu, 2)
+        entry["jobs"] += 1
+    return dict(sorted(totals.items(), key=lambda item: -item[1]["cpu_s"]))
+
+
 def log_values(path: Path) -> dict:
     """Start-up, compile and total seconds, and per-fit timings, from a job's log."""
     text = path.read_text() if path.exists() else ""
@@ -173,11 +201,13 @@ def pipeline_times(cores: int, root: Path = ROOT) -> dict:
     workdir = workdir_copy(root)
     env = empty_caches(workdir)
 
-    def run(args: list[str], cpu: dict | None = None) -> float:
-        return round(snakemake(workdir, args, cores, env, root=root, cpu=cpu), 1)
+    def run(args: list[str], cpu: dict | None = None, record: Path | None = None) -> float:
+        run_env = probed(env, record) if record else env
+        return round(snakemake(workdir, args, cores, run_env, root=root, cpu=cpu), 1)
 
     cpu: dict = {}
-    report = {"cold_s": run([], cpu), "cold_cpu_s": round(cpu["s"], 1)}
+    report = {"cold_s": run([], cpu, workdir / "cold.cpu.jsonl"), "cold_cpu_s": round(cpu["s"], 1)}
+    report["cold_cpu_by_rule"] = cpu_by_rule(workdir / "cold.cpu.jsonl")
     print(f"{root.name}: cold {report['cold_s']} s", file=sys.stderr)
     report["noop_s"] = run([])
     jobs = {
@@ -192,8 +222,9 @@ def pipeline_times(cores: int, root: Path = ROOT) -> dict:
     report["report_updated"] = report_file.stat().st_mtime > before
     report["edit_timeline"] = timeline(workdir)
     shutil.rmtree(workdir / "results")
-    report["warm_s"] = run([], cpu)
+    report["warm_s"] = run([], cpu, workdir / "warm.cpu.jsonl")
     report["warm_cpu_s"] = round(cpu["s"], 1)
+    report["warm_cpu_by_rule"] = cpu_by_rule(workdir / "warm.cpu.jsonl")
     report["warm_timeline"] = timeline(workdir)
     report["jobs"] = {name: shares(job) for name, job in jobs.items()}
     report["fits"] = jobs["fit"]["fits"]
@@ -325,6 +356,7 @@ def markdown(report: dict) -> str:
             f"| {labels[m]} | {ab['medians']['current'][m]:g} | "
             f"{ab['medians']['baseline'][m]:g} | {ab['ratio'][m]:.2f} |"
         )
+    lines += ["", *rule_table(ab["runs"])]
     for side in ("current", "baseline"):
         lines += [
             "",
@@ -336,6 +368,53 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rule_table(runs: dict[str, list[dict]]) -> list[str]:
+    """Warm-run CPU per rule, medians over the pairs, current against baseline, with the split
+    between the rules both revisions have and those only one has."""
+    medians: dict[str, dict[str, tuple[float, int]]] = {}
+    for side, done in runs.items():
+        rules = {r for run in done for r in run.get("warm_cpu_by_rule", {})}
+        medians[side] = {
+            rule: (
+                statistics.median(
+                    run.get("warm_cpu_by_rule", {}).get(rule, {}).get("cpu_s", 0.0) for run in done
+                ),
+                max(run.get("warm_cpu_by_rule", {}).get(rule, {}).get("jobs", 0) for run in done),
+            )
+            for rule in rules
+        }
+    if not medians["current"] or not medians["baseline"]:
+        return []
+    both = medians["current"].keys() & medians["baseline"].keys()
+    order = sorted(
+        medians["current"].keys() | medians["baseline"].keys(),
+        key=lambda r: (
+            -max(medians["current"].get(r, (0, 0))[0], medians["baseline"].get(r, (0, 0))[0])
+        ),
+    )
+    lines = [
+        "Warm run, CPU seconds per rule (medians; a job with its notebook kernel; Snakemake's",
+        "own process as `snakemake`)",
+        "",
+        "| rule | current (s) | jobs | baseline (s) | jobs |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in order:
+        c, cn = medians["current"].get(rule, (0.0, 0))
+        b, bn = medians["baseline"].get(rule, (0.0, 0))
+        lines.append(f"| {rule} | {c:.1f} | {cn} | {b:.1f} | {bn} |")
+    shared = [sum(medians[side][r][0] for r in both) for side in ("current", "baseline")]
+    only = sum(v[0] for r, v in medians["current"].items() if r not in both)
+    gone = sum(v[0] for r, v in medians["baseline"].items() if r not in both)
+    lines += [
+        "",
+        f"Rules both have: current {shared[0]:.1f} s, baseline {shared[1]:.1f} s "
+        f"(ratio {shared[0] / shared[1]:.2f}); rules only the current revision has: {only:.1f} s; "
+        f"only the baseline: {gone:.1f} s.",
+    ]
+    return lines
+
+
 def print_pipeline(report: dict) -> None:
     print(
         f"cold {report['cold_s']} s | warm {report['warm_s']} s | no-op {report['noop_s']} s | "
@@ -345,6 +424,10 @@ def print_pipeline(report: dict) -> None:
     )
     for name, job in report["jobs"].items():
         print(f"{name}: {job}")
+    for run in ("cold", "warm"):
+        print(f"{run} run, CPU seconds per rule (jobs):")
+        for rule, entry in report[f"{run}_cpu_by_rule"].items():
+            print(f"  {rule:<28} {entry['cpu_s']:>7.1f}  ({entry['jobs']})")
     for run in ("warm", "edit"):
         print(f"{run} run, seconds from its start (start, end, job):")
         print("\n".join(report[f"{run}_timeline"]))
