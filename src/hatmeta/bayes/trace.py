@@ -30,6 +30,11 @@ def _chains(batches: Sequence[Any], names: Sequence[str], tuning: Sequence[int])
     """``name -> (dims, array)`` of the columns ``names``, warm-up rows dropped, chains stacked."""
     out = {}
     for name in names:
+        # Each column's metadata gives its dims and element shape ("trial" and (5,), say), as
+        # nutpie's conversion reads them.
+        meta = batches[0].schema.field(name).metadata or {}
+        dims = meta[b"dims"].decode().split(",") if meta.get(b"dims") else []
+        shape = [int(n) for n in meta[b"shape"].decode().split(",")] if meta.get(b"shape") else []
         per_chain = []
         for batch, n_tune in zip(batches, tuning, strict=True):
             column = batch.column(name).slice(n_tune)
@@ -37,11 +42,8 @@ def _chains(batches: Sequence[Any], names: Sequence[str], tuning: Sequence[int])
             # finished fit has none, and this conversion does not pretend to handle them.
             if column.null_count:
                 raise ValueError(f"{name!r} has missing values in the trace")
-            meta = batch.schema.field(name).metadata or {}
-            shape = [int(n) for n in meta[b"shape"].decode().split(",")] if b"shape" in meta else []
             values = column.flatten() if pa.types.is_large_list(column.type) else column
             per_chain.append(values.to_numpy(zero_copy_only=False).reshape(len(column), *shape))
-        dims = meta[b"dims"].decode().split(",") if meta.get(b"dims") else []
         out[name] = ([*SAMPLE_DIMS, *dims], np.stack(per_chain))
     return out
 
