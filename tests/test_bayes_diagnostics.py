@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import arviz_stats as azs
+import numpy as np
 import pytest
-from bayes_data import GATE, HN05, RETENTION, fit_data
+from bayes_data import GATE, HN05, OUTLIER, RETENTION, fit_data
 
 from hatmeta.bayes.diagnostics import (
     ConvergenceError,
@@ -11,6 +13,7 @@ from hatmeta.bayes.diagnostics import (
     compute_diagnostics,
     enforce,
 )
+from hatmeta.bayes.summaries import reported_draws
 
 
 def test_gate_passes_on_realistic_data(retention_fit) -> None:
@@ -32,3 +35,23 @@ def test_a_capped_fit_reports_its_failures_and_the_gate_stops_it(runner) -> None
     assert info.value.fit == "all/retention" and info.value.prior == "hn05"
     assert "'all/retention'" in str(info.value) and "'hn05'" in str(info.value)
     enforce(GATE._replace(on_failure="flag"), fit.failures, "all/retention", "hn05")  # no raise
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_diagnostics_are_arviz_dataset_diagnostics_bit_for_bit(runner, masked) -> None:
+    """One stacked array through ArviZ's array functions gives exactly what ArviZ's dataset
+    functions give variable by variable (worst element over the included trials)."""
+    data = fit_data([OUTLIER, *RETENTION])
+    capped = runner.sampler._replace(draws=300, max_draws=300)
+    fit = runner.fit(data.without("XX") if masked else data, HN05, GATE, sampler=capped)
+    draws = reported_draws(fit.tree)
+    expected = {
+        "r_hat": (azs.rhat(draws), np.max),
+        "ess_bulk": (azs.ess(draws, method="bulk"), np.min),
+        "ess_tail": (azs.ess(draws, method="tail"), np.min),
+        "mcse_mean": (azs.mcse(draws, method="mean"), np.max),
+    }
+    diag = compute_diagnostics(fit.tree)
+    for name, values in diag["variables"].items():
+        for key, (ds, pick) in expected.items():
+            assert values[key] == float(pick(ds[name].values)), (name, key)

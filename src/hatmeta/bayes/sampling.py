@@ -44,13 +44,12 @@ from hatmeta.bayes.compiled import compile_model
 from hatmeta.bayes.diagnostics import check_diagnostics, compute_diagnostics
 from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.model import ARM_DATA_NAMES, SLOT_DATA_NAMES, TRIAL_DIM, build_model, pack
+from hatmeta.bayes.trace import SAMPLE_STATS, trace_tree
 
 if TYPE_CHECKING:
     from hatmeta.config import Gate, Sampler
     from hatmeta.priors import HeterogeneityPrior
 
-#: The sampler statistics kept with a posterior.
-SAMPLE_STATS = ("diverging", "energy", "n_steps", "depth", "step_size", "mean_tree_accept")
 #: Draws per chain are rounded up to a multiple of this when an attempt is extended.
 DRAWS_STEP = 250
 
@@ -221,7 +220,10 @@ class ModelRunner:
         return Fit(tree, diagnostics, failures, attempts)
 
     def _sample(self, compiled: Any, sampler: Sampler, draws: int, accept: float) -> xr.DataTree:
-        return nutpie.sample(
+        # The raw Arrow trace, converted by trace_tree to what a fit keeps: nutpie's own
+        # conversion of every statistic and the warm-up costs more than some fits' sampling.
+        # Not blocking, to reach the sampler's settings, which nutpie records with the trace.
+        background = nutpie.sample(
             compiled,
             draws=int(draws),
             tune=sampler.tune,
@@ -231,7 +233,10 @@ class ModelRunner:
             seed=int(sampler.seed),
             progress_bar=False,
             save_warmup=False,
+            return_raw_trace=True,
+            blocking=False,
         )
+        return trace_tree(background.wait(), compiled, background._settings)
 
 
 def _label_tree(
