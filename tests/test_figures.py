@@ -54,3 +54,26 @@ def test_posterior_draws_of_a_fit_without_data_are_none(tmp_path):
     _posterior(tmp_path / "posterior.nc", with_draws=False)
     draws, attrs = posterior_draws(tmp_path / "posterior.nc", ["d", "tau"])
     assert draws is None and attrs["analysis"] == "retention"
+
+
+def test_posterior_draws_decode_as_xarray_opens_the_group(tmp_path):
+    # posterior_draws reads the file itself (quicker than opening the group with xarray): the
+    # same values, dtypes, coordinates (a string one too) and attributes as xarray's reading.
+    rng = np.random.default_rng(1)
+    dims = ("chain", "draw", "trial")
+    d = rng.normal(size=(2, 5))
+    d[0, 1] = np.nan
+    posterior = xr.Dataset(
+        {"d": (dims[:2], d), "delta": (dims, rng.normal(size=(2, 5, 3)))},
+        coords={"chain": [0, 1], "draw": np.arange(5), "trial": ["CH1998", "DE2007", "EN2010"]},
+        attrs={"created_at": "today", "sample_dims": ["chain", "draw"]},
+    )
+    path = tmp_path / "posterior.nc"
+    save_posterior(xr.DataTree.from_dict({"posterior": xr.DataTree(posterior)}), path)
+    with xr.open_dataset(path, group="posterior", engine="h5netcdf") as opened:
+        expected = opened[["delta", "d"]].load()
+    draws, _ = posterior_draws(path, ["delta", "d"])
+    xr.testing.assert_identical(draws, expected)
+    assert list(draws.variables) == list(expected.variables)
+    for name, variable in expected.variables.items():
+        assert draws[name].dtype == variable.dtype, name

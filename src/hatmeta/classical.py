@@ -34,9 +34,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from statsmodels.stats.contingency_tables import StratifiedTable
-from statsmodels.stats.meta_analysis import effectsize_2proportions
+
+# scipy and statsmodels are imported by the functions that use them: the report imports this
+# module for RATIOS alone, and they were most of a second of its start-up.
 
 Measure = Literal["OR", "RR", "RD"]
 MEASURES: tuple[Measure, ...] = ("OR", "RR", "RD")
@@ -108,6 +108,8 @@ def trial_effects(wide: pd.DataFrame, measure: Measure, add: float = 0.5) -> pd.
     statsmodels' ``zero_correction`` adds to the events of every trial once any is given, so
     it is called without correction for the trials without a zero cell.
     """
+    from statsmodels.stats.meta_analysis import effectsize_2proportions
+
     a, b, c, d = _cells(wide)
     corrected = (np.stack([a, b, c, d]) == 0).any(axis=0)
     counts = [a + corrected * add, a + b + 2 * corrected * add]
@@ -136,6 +138,8 @@ def mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float]
 
 
 def _mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float]:
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
     a, b, c, d = _cells(wide)
     n1, n2 = a + b, c + d
     n = n1 + n2
@@ -160,6 +164,7 @@ def _mantel_haenszel(wide: pd.DataFrame, measure: Measure) -> tuple[float, float
 def _reml_tau2(y: np.ndarray, v: np.ndarray) -> float:
     """REML tau^2: the root of the restricted likelihood's score, or 0 where the score is
     negative at 0 (the likelihood falls from the boundary)."""
+    from scipy import optimize
 
     def score(tau2):
         w = 1.0 / (v + tau2)
@@ -180,6 +185,8 @@ def pool(y: np.ndarray, v: np.ndarray, method: str, alpha: float = 0.05) -> dict
     Returns the estimate, its SE, the Wald interval, for random effects the HKSJ and prediction
     intervals, and the heterogeneity statistics (module docstring).
     """
+    from scipy import stats
+
     y, v = np.asarray(y, dtype=float), np.asarray(v, dtype=float)
     k = len(y)
     w = 1.0 / v
@@ -238,6 +245,8 @@ def _row(method: str, measure: Measure, result: dict[str, float]) -> dict[str, o
 def classical_meta_analysis(arms: pd.DataFrame, alpha: float = 0.05) -> dict[str, pd.DataFrame]:
     """Every classical result of one analysis: ``pooled`` (MH, IV fixed, DL and REML rows;
     columns :data:`COLUMNS`) and ``trials`` (per-trial estimates of every measure)."""
+    from scipy import stats
+
     wide = two_by_two(arms)
     z = stats.norm.isf(alpha / 2)
     rows, trials = [], []

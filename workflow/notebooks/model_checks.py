@@ -95,8 +95,17 @@ observed
 # (anything from 0 to 1 is fine for weakly informative priors) without piling up at 0 and 1.
 
 # %%
+# The predictive functions run once each, on a few thousand draws: compiled in PyTensor's
+# FAST_COMPILE mode (Python thunks, no C compilation), they start in under a second instead of
+# ten on a fresh environment. The random draws are the same: the random variables draw from the
+# same generators either way (checked: every predictive count and every prior draw of d and tau
+# identical; only the deterministics theta, mu and delta, not shown here, differ, in the 15th
+# digit, as C's exp and NumPy's may).
+PREDICTIVE_COMPILE = {"mode": "FAST_COMPILE"}
 with model:
-    prior_pred = pm.sample_prior_predictive(draws=predictive_draws, random_seed=1)
+    prior_pred = pm.sample_prior_predictive(
+        draws=predictive_draws, random_seed=1, compile_kwargs=PREDICTIVE_COMPILE
+    )
 
 
 def proportions(group, arm, n):
@@ -136,7 +145,10 @@ thin = max(1, posterior.sizes["draw"] * posterior.sizes["chain"] // predictive_d
 posterior = posterior.isel(draw=slice(None, None, thin))
 with model:
     post_pred = pm.sample_posterior_predictive(
-        posterior, var_names=["obs_control", "obs_treatment"], random_seed=2
+        posterior,
+        var_names=["obs_control", "obs_treatment"],
+        random_seed=2,
+        compile_kwargs=PREDICTIVE_COMPILE,
     )
 rows = []
 for arm in ("control", "treatment"):

@@ -32,7 +32,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.stats import norm
 
 from hatmeta.certainty.domains import Domain
 
@@ -45,6 +44,10 @@ def power_prop_n(p1: float, p2: float, alpha: float = 0.05, power: float = 0.8) 
     two-sided, ``strict = FALSE``), unrounded."""
     if not (0 < p1 < 1 and 0 < p2 < 1) or p1 == p2:
         raise ValueError("two different proportions strictly between 0 and 1 are needed")
+    # Imported on use: the report imports this module for its rules' text, not to compute, and
+    # scipy.stats is half a second of its start-up.
+    from scipy.stats import norm
+
     z_alpha, z_beta = norm.isf(alpha / 2), norm.ppf(power)
     spread = z_alpha * math.sqrt((p1 + p2) * (2 - p1 - p2) / 2)
     spread += z_beta * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats
 
 from hatmeta.certainty.domains import Domain
 
@@ -73,6 +72,9 @@ def trial_log_rate_ratios(trials: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
 def regression_test(yi, vi, ni=None, predictor: str = "sei") -> RegressionTest:
     """Weighted regression of ``yi`` on the predictor, weights ``1 / vi`` (metafor's
     ``regtest`` with ``model = "lm"``)."""
+    # Imported on use, as in imprecision: the report imports this module for its rule's text.
+    from scipy import stats
+
     yi, vi = np.asarray(yi, dtype=float), np.asarray(vi, dtype=float)
     if predictor == "sei":
         x = np.sqrt(vi)

@@ -84,7 +84,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from hatmeta.riott.densities import (
     binomial_cdf,
@@ -127,6 +127,10 @@ def provide_intercept(missing_share: float, sigma_provide: float) -> float:
     """``alpha`` such that patients provide ``1 - missing_share`` of their tests on average."""
     if not 0 < missing_share < 1:
         raise ValueError(f"missing share must be strictly between 0 and 1, got {missing_share}")
+    # Imported on use: the report imports this module for its docstring, and scipy.optimize is
+    # a third of a second of its start-up.
+    from scipy import optimize
+
     x, w = special.roots_hermitenorm(nodes_for(sigma_provide)[0])
     w = w / w.sum()
 
