@@ -10,6 +10,7 @@ import nutpie
 import xarray as xr
 from bayes_data import HN05, RETENTION, SAMPLER, fit_data
 
+from hatmeta.bayes.sampling import nutpie_arguments
 from hatmeta.bayes.trace import SAMPLE_STATS
 
 
@@ -19,17 +20,7 @@ def test_trace_tree_equals_nutpies_conversion(runner) -> None:
     )
     accept = SAMPLER.target_accept[0]
     ours = runner._sample(compiled, SAMPLER, 500, accept)
-    theirs = nutpie.sample(
-        compiled,
-        draws=500,
-        tune=SAMPLER.tune,
-        chains=SAMPLER.chains,
-        target_accept=accept,
-        adaptation=SAMPLER.adaptation,
-        seed=int(SAMPLER.seed),
-        progress_bar=False,
-        save_warmup=False,
-    )
+    theirs = nutpie.sample(compiled, **nutpie_arguments(SAMPLER, 500, accept))
     assert set(ours.children) == {"posterior", "sample_stats"}
     for group, names in (("posterior", None), ("sample_stats", list(SAMPLE_STATS))):
         mine = ours[group].to_dataset()

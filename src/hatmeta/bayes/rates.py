@@ -56,7 +56,7 @@ from hatmeta.bayes.model import (
     placeholder_labels,
     scalar_data,
 )
-from hatmeta.bayes.sampling import SAMPLE_STATS, ModelRunner
+from hatmeta.bayes.sampling import ModelRunner
 from hatmeta.bayes.summaries import interval_row
 from hatmeta.intervals import CI_PROB
 
@@ -253,7 +253,7 @@ class RateRunner(ModelRunner):
         out = xr.DataTree.from_dict(
             {
                 "posterior": posterior,
-                "sample_stats": tree["sample_stats"].to_dataset()[list(SAMPLE_STATS)],
+                "sample_stats": tree["sample_stats"].to_dataset(),
                 "observed_data": xr.Dataset({k: per_trial[k] for k in COUNT_NAMES}, coords=coords),
                 "constant_data": xr.Dataset(
                     {**{k: per_trial[k] for k in SLOT_NAMES}, **scalars}, coords=coords

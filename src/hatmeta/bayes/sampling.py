@@ -44,7 +44,7 @@ from hatmeta.bayes.compiled import compile_model
 from hatmeta.bayes.diagnostics import check_diagnostics, compute_diagnostics
 from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.model import ARM_DATA_NAMES, SLOT_DATA_NAMES, TRIAL_DIM, build_model, pack
-from hatmeta.bayes.trace import SAMPLE_STATS, trace_tree
+from hatmeta.bayes.trace import trace_tree
 
 if TYPE_CHECKING:
     from hatmeta.config import Gate, Sampler
@@ -225,18 +225,26 @@ class ModelRunner:
         # Not blocking, to reach the sampler's settings, which nutpie records with the trace.
         background = nutpie.sample(
             compiled,
-            draws=int(draws),
-            tune=sampler.tune,
-            chains=sampler.chains,
-            target_accept=accept,
-            adaptation=sampler.adaptation,
-            seed=int(sampler.seed),
-            progress_bar=False,
-            save_warmup=False,
+            **nutpie_arguments(sampler, draws, accept),
             return_raw_trace=True,
             blocking=False,
         )
         return trace_tree(background.wait(), compiled, background._settings)
+
+
+def nutpie_arguments(sampler: Sampler, draws: int, accept: float) -> dict[str, Any]:
+    """The arguments of ``nutpie.sample`` for one attempt (``tests/test_bayes_trace.py`` samples
+    with the same ones through nutpie's own conversion)."""
+    return {
+        "draws": int(draws),
+        "tune": sampler.tune,
+        "chains": sampler.chains,
+        "target_accept": accept,
+        "adaptation": sampler.adaptation,
+        "seed": int(sampler.seed),
+        "progress_bar": False,
+        "save_warmup": False,
+    }
 
 
 def _label_tree(
@@ -256,10 +264,8 @@ def _label_tree(
         return ds.assign_coords({TRIAL_DIM: labels}).sel({TRIAL_DIM: keep})
 
     posterior = relabel(tree["posterior"].to_dataset())
-    # Object-typed sampler messages do not round-trip through netCDF and carry no numbers.
-    # The sampler statistics diagnostics and reviewers use (divergences, energy for BFMI, tree
-    # size, step size); nutpie's other statistics only cost writing time.
-    stats = tree["sample_stats"].to_dataset()[list(SAMPLE_STATS)]
+    # The sampler statistics are already only those a fit keeps (trace.SAMPLE_STATS).
+    stats = tree["sample_stats"].to_dataset()
     per_trial = {
         name: ((TRIAL_DIM,), np.asarray(arrays[name])[: len(keep)])
         for name in (*ARM_DATA_NAMES, *SLOT_DATA_NAMES)

@@ -21,7 +21,9 @@ import pyarrow as pa
 import xarray as xr
 from arviz_base import make_attrs
 
-#: The sampler statistics kept with a posterior.
+#: The sampler statistics kept with a posterior: those diagnostics and reviewers use (divergences,
+#: energy for BFMI, tree size, step size). nutpie's others (object-typed messages among them, which
+#: do not round-trip through netCDF) would only cost converting and writing time.
 SAMPLE_STATS = ("diverging", "energy", "n_steps", "depth", "step_size", "mean_tree_accept")
 SAMPLE_DIMS = ("chain", "draw")
 
