@@ -28,6 +28,7 @@ import pandas as pd
 
 from hatmeta import layout
 from hatmeta.config import load_settings
+from hatmeta.data.tables import read_analysis_csv
 from hatmeta.notebooks import input_paths, project_root
 
 ROOT = project_root()
@@ -109,9 +110,9 @@ audit[audit["status"] == "not_found"][["line", "trial", "arm", "outcome", "measu
 # %%
 rows = []
 for (evidence, analysis), path in layout.index(layout.ANALYSIS_TABLE, paths["tables"]).items():
-    # Plain pandas, not the validating reader: the extract stage validated these tables when it
-    # wrote them, and pandera's import and 18 validations were half this notebook's run time.
-    table = pd.read_csv(path, dtype={"trial": str}, keep_default_na=False, na_values=[""])
+    # Not the validating reader: the extract stage validated these tables when it wrote them, and
+    # pandera's import and 18 validations were half this notebook's run time.
+    table = read_analysis_csv(path)
     for trial, group in table.groupby("trial", sort=False):
         first = group.iloc[0]
         rows.append({

@@ -343,10 +343,15 @@ def analysis_table_schema():
     )
 
 
+def read_analysis_csv(path) -> pd.DataFrame:
+    """An analysis table as written, not validated: for a reader that only looks at it (a
+    notebook), where pandera's import would be most of the cost. Trial keys stay text."""
+    return pd.read_csv(path, dtype={"trial": str}, keep_default_na=False, na_values=[""])
+
+
 def read_analysis_table(path) -> pd.DataFrame:
     """Read an analysis table written by the extract stage, with its dtypes restored."""
-    table = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    return analysis_table_schema().validate(table)
+    return analysis_table_schema().validate(read_analysis_csv(path))
 
 
 def included_arms(table: pd.DataFrame) -> pd.DataFrame:
