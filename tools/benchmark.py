@@ -371,26 +371,26 @@ def markdown(report: dict) -> str:
 def rule_table(runs: dict[str, list[dict]]) -> list[str]:
     """Warm-run CPU per rule, medians over the pairs, current against baseline, with the split
     between the rules both revisions have and those only one has."""
-    medians: dict[str, dict[str, tuple[float, int]]] = {}
-    for side, done in runs.items():
-        rules = {r for run in done for r in run.get("warm_cpu_by_rule", {})}
-        medians[side] = {
+
+    def per_rule(done: list[dict]) -> dict[str, tuple[float, int]]:
+        """Each rule's median CPU seconds and its number of jobs (a rule missing from a run
+        counts as 0 s there)."""
+        rules = {rule for run in done for rule in run["warm_cpu_by_rule"]}
+        empty = {"cpu_s": 0.0, "jobs": 0}
+        return {
             rule: (
-                statistics.median(
-                    run.get("warm_cpu_by_rule", {}).get(rule, {}).get("cpu_s", 0.0) for run in done
-                ),
-                max(run.get("warm_cpu_by_rule", {}).get(rule, {}).get("jobs", 0) for run in done),
+                statistics.median(r["warm_cpu_by_rule"].get(rule, empty)["cpu_s"] for r in done),
+                max(r["warm_cpu_by_rule"].get(rule, empty)["jobs"] for r in done),
             )
             for rule in rules
         }
-    if not medians["current"] or not medians["baseline"]:
-        return []
-    both = medians["current"].keys() & medians["baseline"].keys()
+
+    current, baseline = per_rule(runs["current"]), per_rule(runs["baseline"])
+    none = (0.0, 0)
+    both = current.keys() & baseline.keys()
     order = sorted(
-        medians["current"].keys() | medians["baseline"].keys(),
-        key=lambda r: (
-            -max(medians["current"].get(r, (0, 0))[0], medians["baseline"].get(r, (0, 0))[0])
-        ),
+        current.keys() | baseline.keys(),
+        key=lambda r: -max(current.get(r, none)[0], baseline.get(r, none)[0]),
     )
     lines = [
         "Warm run, CPU seconds per rule (medians; a job with its notebook kernel; Snakemake's",
@@ -400,12 +400,11 @@ def rule_table(runs: dict[str, list[dict]]) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for rule in order:
-        c, cn = medians["current"].get(rule, (0.0, 0))
-        b, bn = medians["baseline"].get(rule, (0.0, 0))
+        (c, cn), (b, bn) = current.get(rule, none), baseline.get(rule, none)
         lines.append(f"| {rule} | {c:.1f} | {cn} | {b:.1f} | {bn} |")
-    shared = [sum(medians[side][r][0] for r in both) for side in ("current", "baseline")]
-    only = sum(v[0] for r, v in medians["current"].items() if r not in both)
-    gone = sum(v[0] for r, v in medians["baseline"].items() if r not in both)
+    shared = [sum(side[r][0] for r in both) for side in (current, baseline)]
+    only = sum(v[0] for r, v in current.items() if r not in both)
+    gone = sum(v[0] for r, v in baseline.items() if r not in both)
     lines += [
         "",
         f"Rules both have: current {shared[0]:.1f} s, baseline {shared[1]:.1f} s "
