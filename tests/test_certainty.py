@@ -90,7 +90,9 @@ def test_not_found_counts_as_some_concerns_and_is_said(settings):
         THREE, table, analysis(), settings._replace(rob_serious_share=share - 0.01)
     )
     assert domain.level == 1
-    assert "No published overall judgement was found for A" in domain.numbers
+    assert "No overall judgement was found (published) or derived (from RoB 2 answers) for A" in (
+        domain.numbers
+    )
     assert "counted as some concerns" in domain.numbers
 
 

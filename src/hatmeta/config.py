@@ -46,6 +46,7 @@ class DataFiles(NamedTuple):
     riott_testing: str | None
     trials: str | None = None
     risk_of_bias: str | None = None
+    rob2_answers: str | None = None
 
 
 class Outcome(NamedTuple):
@@ -205,6 +206,10 @@ class CertaintySettings(NamedTuple):
     baseline_risks: dict[str, tuple[ExtraBaseline, ...]]
     rob_serious_share: float
     rob_very_serious_high_share: float
+    #: RoB 2: some concerns in at least this many domains is high overall (None: never), and
+    #: the review's reason.
+    rob_several_concerns_high: int | None
+    rob_several_concerns_reason: str
     tau_serious: float
     tau_very_serious: float
     prediction_interval: bool
@@ -394,6 +399,10 @@ def _certainty(
         },
         rob_serious_share=float(rob["serious_share"]),
         rob_very_serious_high_share=float(rob["very_serious_high_share"]),
+        rob_several_concerns_high=(
+            int(rob["several_concerns_high"]["domains"]) if "several_concerns_high" in rob else None
+        ),
+        rob_several_concerns_reason=rob.get("several_concerns_high", {}).get("reason", ""),
         tau_serious=float(inconsistency["tau_serious"]),
         tau_very_serious=float(inconsistency["tau_very_serious"]),
         prediction_interval=bool(inconsistency["prediction_interval"]),

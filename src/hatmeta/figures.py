@@ -107,3 +107,38 @@ def placeholder(message: str):
         ax.axis("off")
         ax.text(0.0, 0.5, message, va="center", fontsize=9)
         return fig
+
+
+def rob_figures(
+    judgements: pd.DataFrame, shares: pd.DataFrame, analyses: Mapping[str, Analysis]
+) -> dict[str, Any]:
+    """The risk-of-bias figures: the traffic light (per outcome of the analyses, every trial
+    they consider, by domain and overall) and the weighted summary (per analysis with
+    trials), or notices where there is nothing to draw."""
+    from hatmeta import plots
+    from hatmeta.certainty.rob2 import DOMAIN_TITLES
+
+    columns = {d: t.split()[0] for d, t in DOMAIN_TITLES.items()} | {"overall": "Overall"}
+    labels = {d: t[:1].upper() + t[1:] for d, t in DOMAIN_TITLES.items()} | {"overall": "Overall"}
+    panels = {}
+    for analysis in analyses.values():
+        outcome = analysis.outcome.name
+        rows = judgements[(judgements["outcome"] == outcome)]
+        trials = [t for t in analysis.trials if t in set(rows["trial"])]
+        if trials:
+            title = f"{analysis.outcome.event} ({outcome})"
+            known = panels.get(title, pd.DataFrame(columns=rows.columns))
+            extra = rows[rows["trial"].isin(trials) & ~rows["trial"].isin(known["trial"])]
+            panels[title] = pd.concat([known, extra], ignore_index=True) if len(known) else extra
+    weighted = shares.groupby("analysis")["share"].sum()
+    titles = {n: a.title for n, a in analyses.items() if weighted.get(n, 0) > 0}
+    out = {}
+    if panels:
+        out["traffic_light"] = plots.rob_traffic_light(panels, columns)
+    else:
+        out["traffic_light"] = placeholder("No risk-of-bias assessment is configured.")
+    if titles and not judgements.empty:
+        out["summary"] = plots.rob_summary_plot(shares, titles, labels)
+    else:
+        out["summary"] = placeholder("No risk-of-bias assessment of a trial with counts.")
+    return out

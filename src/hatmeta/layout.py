@@ -51,6 +51,12 @@ FUNNEL = "results/figures/{evidence}/funnel_{analysis}.png"
 
 # Certainty of evidence (GRADE): one row per analysis
 CERTAINTY = "results/certainty/{evidence}/certainty.csv"
+#: Risk of bias: the judgements the certainty used (per trial, outcome and domain, with their
+#: origin) and each analysis's weighted shares by domain and judgement, with their figures.
+ROB_JUDGEMENTS = "results/certainty/{evidence}/risk_of_bias.csv"
+ROB_SHARES = "results/certainty/{evidence}/risk_of_bias_shares.csv"
+ROB_TRAFFIC_LIGHT = "results/figures/{evidence}/rob_traffic_light.png"
+ROB_SUMMARY = "results/figures/{evidence}/rob_summary.png"
 
 # Report and reviewing notebooks
 REPORT = "results/report/report.html"

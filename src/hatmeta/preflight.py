@@ -200,7 +200,7 @@ def check(settings: Settings, source: str, positions: Positions) -> list[str]:
     if problems.items:
         lacking = data.extraction if data.trials is None else f"{data.extraction} or {data.trials}"
         raise InputError(f"{source} names what {lacking} lacks:\n" + "\n".join(problems.items))
-    if data.risk_of_bias is not None:
+    if data.risk_of_bias is not None or data.rob2_answers is not None:
         from hatmeta.certainty.risk_of_bias import load_checked
 
         try:
@@ -210,9 +210,11 @@ def check(settings: Settings, source: str, positions: Positions) -> list[str]:
                 settings.outcomes,
                 built["sheet"]["trial"].unique(),
                 settings.analyses,
+                data.rob2_answers,
+                settings.certainty.rob_several_concerns_high,
             )
         except ExtractionError as err:
-            message = str(err).replace("in the extraction data", "in the risk-of-bias file")
+            message = str(err).replace("in the extraction data", "in the risk-of-bias files")
             raise InputError(message) from None
     notes = _coverage(settings, built["analyses"], problems)
     if settings.riott is not None:

@@ -6,7 +6,9 @@ include: "certainty_helpers.smk"
 
 rule certainty:
     """Rate the certainty of evidence of every analysis (GRADE domains, overrides, absolute
-    effects, plain-language statements) and draw its funnel plot."""
+    effects, plain-language statements), draw its funnel plot, and write the risk-of-bias
+    judgements it used (derived from the review's RoB 2 answers where given) with their
+    traffic-light and weighted summary figures."""
     input:
         unpack(certainty_inputs),
     output:
@@ -23,6 +25,22 @@ rule certainty:
             category="Certainty of evidence",
             subcategory="{evidence}",
             labels={"evidence": "{evidence}", "figure": "funnel plots"},
+        ),
+        rob_judgements=layout.ROB_JUDGEMENTS,
+        rob_shares=layout.ROB_SHARES,
+        rob_traffic_light=report(
+            layout.ROB_TRAFFIC_LIGHT,
+            caption="../report/rob_traffic_light.rst",
+            category="Certainty of evidence",
+            subcategory="{evidence}",
+            labels={"evidence": "{evidence}", "figure": "risk of bias by trial and domain"},
+        ),
+        rob_summary=report(
+            layout.ROB_SUMMARY,
+            caption="../report/rob_summary.rst",
+            category="Certainty of evidence",
+            subcategory="{evidence}",
+            labels={"evidence": "{evidence}", "figure": "risk of bias weighted by analysis"},
         ),
     params:
         # Only what the certainty depends on: a changed threshold or override re-runs this

@@ -19,9 +19,7 @@ def certainty_inputs(wildcards):
         # The rate stage's files: analyses whose counts are events are rated from them.
         "rates": expand(layout.RATE_FILES, evidence=wildcards.evidence, analysis=ANALYSES),
     }
-    if SETTINGS.data.risk_of_bias is not None:
-        inputs |= {
-            "risk_of_bias": SETTINGS.data.risk_of_bias,
-            "bibliography": SETTINGS.data.bibliography,
-        }
+    for key in ("risk_of_bias", "rob2_answers"):
+        if getattr(SETTINGS.data, key) is not None:
+            inputs |= {key: getattr(SETTINGS.data, key), "bibliography": SETTINGS.data.bibliography}
     return inputs

@@ -2,6 +2,7 @@
 
 from hatmeta import layout
 from hatmeta.certainty.stage import run_certainty
+from hatmeta.figures import rob_figures
 from hatmeta.io import write_csv
 from hatmeta.logs import logged
 from hatmeta.plots import save
@@ -14,16 +15,24 @@ with logged(snakemake.log[0], "certainty") as log:
         for (_, analysis), path in layout.index(layout.CLASSICAL, inputs.classical).items()
     }
     rates = {analysis: files for (_, analysis), files in layout.rates_index(inputs.rates).items()}
-    table, figures = run_certainty(
-        snakemake.params.certainty,
+    settings = snakemake.params.certainty
+    out = run_certainty(
+        settings,
         fits,
         classical,
         inputs.harmonised,
         inputs.get("risk_of_bias"),
         inputs.get("bibliography"),
         rates,
+        inputs.get("rob2_answers"),
     )
-    write_csv(table, snakemake.output.table)
-    for (_, analysis), path in layout.index(layout.FUNNEL, snakemake.output.funnel).items():
-        save(figures[analysis], path)
-    log.info("wrote %s (%d analyses)", snakemake.output.table, len(table))
+    output = snakemake.output
+    write_csv(out.table, output.table)
+    write_csv(out.rob_judgements, output.rob_judgements)
+    write_csv(out.rob_shares, output.rob_shares)
+    for (_, analysis), path in layout.index(layout.FUNNEL, output.funnel).items():
+        save(out.funnels[analysis], path)
+    figures = rob_figures(out.rob_judgements, out.rob_shares, settings.analyses)
+    save(figures["traffic_light"], output.rob_traffic_light)
+    save(figures["summary"], output.rob_summary)
+    log.info("wrote %s (%d analyses)", output.table, len(out.table))

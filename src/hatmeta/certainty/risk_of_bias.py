@@ -23,6 +23,10 @@ line, row key and column, as the extraction sheet does (:mod:`hatmeta.data.csvte
 :func:`coverage_problems` names a trial of the file that the sheet lacks and a trial of an
 analysis without an overall judgement for the analysis's outcome.
 
+The review's own RoB 2 assessment (:mod:`hatmeta.certainty.rob2_answers`) takes precedence:
+:func:`judgements_in_use` keeps, per trial and outcome, the judgements derived from the review's
+signalling answers where it has them and this file's otherwise, each marked with its origin.
+
 The rule (:func:`assess`) uses only the overall judgement. Each included trial weighs by the
 inverse of its log odds ratio's variance (Woolf; 0.5 added to the cells of a table with a
 zero cell), as in the fixed-effect analysis. With ``s_high`` the share of weight from trials
@@ -37,6 +41,7 @@ at high risk and ``s_concern`` the share from trials at high risk or with some c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,6 +60,20 @@ OVERALL = "overall"
 NOT_FOUND = "not_found"
 #: Judgements counted as some concerns by the rule.
 CONCERNS = ("some_concerns", NOT_FOUND)
+#: Where a judgement in use comes from.
+DERIVED, PUBLISHED = "derived", "published"
+#: Columns of :func:`judgements_in_use`.
+IN_USE = (
+    "trial",
+    "outcome",
+    "domain",
+    "judgement",
+    "origin",
+    "path",
+    "informative",
+    "published",
+    "line",
+)
 
 
 def _key(row: Mapping) -> str:
@@ -150,13 +169,20 @@ def overall_judgements(table: pd.DataFrame, outcome: str) -> dict[str, tuple[str
 
 
 def coverage_problems(
-    table: pd.DataFrame, path: str, sheet_trials: Iterable[str], analyses: Mapping[str, Analysis]
+    table: pd.DataFrame | None,
+    path: str,
+    sheet_trials: Iterable[str],
+    analyses: Mapping[str, Analysis],
+    derived: pd.DataFrame | None = None,
 ) -> list[SheetProblem]:
-    """A trial in the file but not in the sheet, and a trial of an analysis that has no overall
-    judgement for the analysis's outcome."""
+    """A trial in the file but not in the sheet, and a trial of an analysis that has neither
+    the review's own judgement (``derived``, from :func:`rob2_answers.derive`) nor an overall
+    judgement in the file for the analysis's outcome."""
     problems = []
     trials = set(sheet_trials)
-    for row in table.itertuples(index=False):
+    for row in (table if table is not None else pd.DataFrame(columns=COLUMNS)).itertuples(
+        index=False
+    ):
         if row.trial not in trials:
             problems.append(
                 SheetProblem(
@@ -164,7 +190,10 @@ def coverage_problems(
                 )
             )
     for name, analysis in analyses.items():
-        overall = overall_judgements(table, analysis.outcome.name)
+        outcome = analysis.outcome.name
+        overall = overall_judgements(table, outcome) if table is not None else {}
+        if derived is not None:
+            overall |= {t: None for t in derived.loc[derived["outcome"] == outcome, "trial"]}
         missing = [t for t in analysis.trials if t not in overall]
         if missing:
             problems.append(
@@ -173,31 +202,127 @@ def coverage_problems(
                     None,
                     f"analyses/{name}",
                     "trial",
-                    f"no '{OVERALL}' judgement (blank outcome or '{analysis.outcome.name}') for "
-                    f"trial(s) {', '.join(missing)} of analysis '{name}': add a row, "
-                    f"'{NOT_FOUND}' if none was found",
+                    f"no '{OVERALL}' judgement (blank outcome or '{outcome}') for trial(s) "
+                    f"{', '.join(missing)} of analysis '{name}': add a row, '{NOT_FOUND}' if "
+                    "none was found"
+                    + (
+                        ", or answer the trial's RoB 2 questions (NI where nothing was found)"
+                        if derived is not None
+                        else ""
+                    ),
                 )
             )
     return problems
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """The risk-of-bias inputs: published judgements, the review's answers and what they
+    give."""
+
+    published: pd.DataFrame | None
+    answers: pd.DataFrame | None
+    derived: pd.DataFrame | None
+
+    def in_use(self, outcomes: Iterable[str]) -> pd.DataFrame | None:
+        """:func:`judgements_in_use` of the outcomes (None when there is nothing)."""
+        if self.published is None and self.derived is None:
+            return None
+        return judgements_in_use(self.published, self.derived, outcomes)
+
+
 def load_checked(
-    path: str | Path,
+    path: str | Path | None,
     bibliography_path: str | Path,
     outcomes: Iterable[str],
     sheet_trials: Iterable[str],
     analyses: Mapping[str, Analysis],
-) -> pd.DataFrame:
-    """Read the file (:func:`read_risk_of_bias`) and check it against the sheet and the analyses
-    (:func:`coverage_problems`); every problem at once, as an ``ExtractionError``."""
+    answers_path: str | Path | None = None,
+    several_concerns_high: int | None = None,
+) -> Assessment:
+    """Read the judgements file (:func:`read_risk_of_bias`) and the review's RoB 2 answers
+    (:func:`rob2_answers.read_rob2_answers`), either or both, derive the review's judgements,
+    and check them against the sheet and the analyses (:func:`coverage_problems`); every
+    problem at once, as an ``ExtractionError``."""
+    from hatmeta.certainty import rob2_answers
     from hatmeta.data.sheet import load_bibliography
 
-    keys = load_bibliography(bibliography_path)["key"]
-    table = read_risk_of_bias(path, keys, outcomes)
-    problems = coverage_problems(table, str(path), sheet_trials, analyses)
+    keys = list(load_bibliography(bibliography_path)["key"])
+    outcomes, sheet_trials = list(outcomes), list(sheet_trials)
+    table = read_risk_of_bias(path, keys, outcomes) if path is not None else None
+    answers = derived = None
+    problems = []
+    if answers_path is not None:
+        answers = rob2_answers.read_rob2_answers(answers_path, keys, outcomes)
+        problems += rob2_answers.trial_problems(answers, str(answers_path), sheet_trials)
+        derived = rob2_answers.derive(answers, outcomes, several_concerns_high)
+    where = str(path if path is not None else answers_path)
+    problems += coverage_problems(table, where, sheet_trials, analyses, derived)
     if problems:
         raise ExtractionError(problems)
-    return table
+    return Assessment(table, answers, derived)
+
+
+def _expand(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """The judgements file's rows for each outcome: its own rows over the blank ones."""
+    frames = []
+    for outcome in outcomes:
+        rows = table[table["outcome"].isin(["", outcome])]
+        rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
+        rows = rows.drop_duplicates(["trial", "domain"], keep="last")
+        frames.append(rows.assign(outcome=outcome).drop(columns="specific"))
+    return pd.concat(frames, ignore_index=True) if frames else table.iloc[0:0]
+
+
+def judgements_in_use(
+    published: pd.DataFrame | None, derived: pd.DataFrame | None, outcomes: Iterable[str]
+) -> pd.DataFrame:
+    """Per trial, outcome and domain (and ``overall``), the judgement the certainty uses: the
+    review's own (``origin`` derived, ``path`` the answers that decided it) where it assessed
+    the trial for the outcome, else the judgements file's (``origin`` published); ``published``
+    holds the file's judgement beside a derived one ('' when none was published)."""
+    outcomes = list(outcomes)
+    pub = (
+        _expand(published, outcomes)
+        if published is not None
+        else pd.DataFrame(columns=[*COLUMNS, "line"])
+    )
+    found = pub[pub["judgement"] != NOT_FOUND]
+    lookup = {(r.trial, r.outcome, r.domain): r.judgement for r in found.itertuples(index=False)}
+    rows = []
+    assessed = set()
+    if derived is not None:
+        for r in derived.itertuples(index=False):
+            assessed.add((r.trial, r.outcome))
+            rows.append(
+                (
+                    r.trial,
+                    r.outcome,
+                    r.domain,
+                    r.judgement,
+                    DERIVED,
+                    r.path,
+                    bool(r.informative),
+                    lookup.get((r.trial, r.outcome, r.domain), ""),
+                    0,
+                )
+            )
+    for r in pub.itertuples(index=False):
+        if (r.trial, r.outcome) not in assessed:
+            rows.append(
+                (
+                    r.trial,
+                    r.outcome,
+                    r.domain,
+                    r.judgement,
+                    PUBLISHED,
+                    r.note,
+                    r.judgement != NOT_FOUND,
+                    "" if r.judgement == NOT_FOUND else r.judgement,
+                    int(r.line),
+                )
+            )
+    return pd.DataFrame(rows, columns=list(IN_USE))
 
 
 def log_or_weights(trials: pd.DataFrame) -> pd.Series:
@@ -233,11 +358,20 @@ def _pct(share: float) -> str:
 def rule_text(settings: CertaintySettings) -> str:
     """The rule in words, with the configured thresholds."""
     serious, very = settings.rob_serious_share, settings.rob_very_serious_high_share
-    return (
+    text = (
         f"more than {_pct(very)} of the weight from trials at high risk overall: very serious; "
         f"more than {_pct(serious)} from trials at high risk or with some concerns "
-        "(a judgement not found counts as some concerns): serious"
+        "(a judgement not found counts as some concerns): serious. A trial's overall judgement "
+        "is the review's own, derived from its RoB 2 answers by RoB 2's decision rules, where "
+        "it has them: high if any domain is high, low if every domain is low, otherwise some "
+        "concerns"
     )
+    if settings.rob_several_concerns_high is not None:
+        text += (
+            f"; some concerns in {settings.rob_several_concerns_high} or more domains counts as "
+            f"high ({settings.rob_several_concerns_reason})"
+        )
+    return text
 
 
 def assess(
@@ -255,7 +389,8 @@ def assess(
         The fit's included trials (``trial``, ``events_treatment``, ``total_treatment``,
         ``events_control``, ``total_control``).
     table
-        From :func:`read_risk_of_bias`, or None when no file is configured.
+        The judgements in use (:func:`judgements_in_use`), or a judgements file as read by
+        :func:`read_risk_of_bias`, or None when nothing is configured.
     analysis, settings
         The analysis, and the thresholds ``rob_serious_share`` and
         ``rob_very_serious_high_share``.
@@ -280,19 +415,92 @@ def assess(
     s_high = _share(weights, high)
     s_concern = _share(weights, high + concern)
     level = 2 if s_high > very else (1 if s_concern > serious else 0)
+    outcome = analysis.outcome.name
+
+    def named(group: list[str]) -> str:
+        return ", ".join(f"{t}{_drivers(table, t, outcome)}" for t in group)
+
     parts = [
         f"{_pct(s_high)} of the inverse-variance weight from trials at high risk of bias overall"
-        + (f" ({', '.join(high)})" if high else ""),
+        + (f" ({named(high)})" if high else ""),
         f"{_pct(s_concern)} at high risk or with some concerns"
-        + (f" ({', '.join(high + concern)})" if high + concern else ""),
+        + (f" ({named(high + concern)})" if high + concern else ""),
     ]
     numbers = "; ".join(parts) + "."
+    origins = _origins(table, names, outcome)
+    if origins.get(DERIVED):
+        numbers += (
+            f" Overall judgements derived from this review's RoB 2 answers: "
+            f"{', '.join(origins[DERIVED])}."
+        )
+    if origins.get(PUBLISHED):
+        numbers += f" Published judgements: {', '.join(origins[PUBLISHED])}."
     if not_found:
         numbers += (
-            f" No published overall judgement was found for {', '.join(not_found)} "
+            " No overall judgement was found (published) or derived (from RoB 2 answers) for "
+            f"{', '.join(not_found)} "
             f"({_pct(_share(weights, not_found))} of the weight), counted as some concerns."
         )
     return Domain("risk_of_bias", level, rule, numbers)
+
+
+def _drivers(table: pd.DataFrame, trial: str, outcome: str) -> str:
+    """The domains at high risk or with some concerns behind a trial's overall judgement, as
+    ': D2 high, D3 some concerns' ('' when none is judged)."""
+    from hatmeta.certainty.rob2 import DOMAIN_TITLES
+
+    rows = table[
+        (table["trial"] == trial)
+        & (table["domain"] != OVERALL)
+        & table["outcome"].isin(["", outcome])
+    ]
+    rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
+    rows = rows.drop_duplicates("domain", keep="last")
+    words = [
+        f"{DOMAIN_TITLES[r.domain].split()[0]} {r.judgement.replace('_', ' ')}"
+        for r in rows.itertuples(index=False)
+        if r.judgement in ("high", "some_concerns")
+    ]
+    return f": {', '.join(words)}" if words else ""
+
+
+def _origins(table: pd.DataFrame, trials: list[str], outcome: str) -> dict[str, list[str]]:
+    """The trials whose overall judgement for ``outcome`` is derived, and those published."""
+    if "origin" not in table:
+        return {}
+    rows = table[(table["domain"] == OVERALL) & (table["outcome"] == outcome)]
+    origin = dict(zip(rows["trial"], rows["origin"], strict=True))
+    out: dict[str, list[str]] = {}
+    for trial in trials:
+        if trial in origin and not (
+            origin[trial] == PUBLISHED
+            and rows.loc[rows["trial"] == trial, "judgement"].iloc[0] == NOT_FOUND
+        ):
+            out.setdefault(origin[trial], []).append(trial)
+    return out
+
+
+def domain_shares(weights: pd.Series, table: pd.DataFrame | None, outcome: str) -> pd.DataFrame:
+    """For each domain and ``overall``, the share of ``weights`` from trials judged low, some
+    concerns, high, or not judged (``not_found``, also for a trial without a row): the
+    weighted summary bar of one analysis."""
+    from hatmeta.certainty.rob2 import DOMAINS as RULE_DOMAINS
+
+    records = []
+    for domain in (*RULE_DOMAINS, OVERALL):
+        judged = {}
+        if table is not None:
+            rows = table[(table["domain"] == domain) & table["outcome"].isin(["", outcome])]
+            rows = rows.assign(specific=rows["outcome"] != "").sort_values(
+                "specific", kind="stable"
+            )
+            judged = dict(zip(rows["trial"], rows["judgement"], strict=False))
+        for judgement in JUDGEMENTS:
+            group = [t for t in weights.index if judged.get(t, NOT_FOUND) == judgement]
+            records.append(
+                {"domain": domain, "judgement": judgement, "share": _share(weights, group)}
+            )
+    return pd.DataFrame.from_records(records)
 
 
 def weights_share(weights: pd.Series, trials: Iterable[str]) -> float:

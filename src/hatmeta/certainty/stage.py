@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from hatmeta.certainty.assess import FitInputs, certainty_table, follow_up, read_draws, reml_i2
 from hatmeta.certainty.events import MEASURE as RATE_MEASURE
-from hatmeta.certainty.events import read_rate_inputs
+from hatmeta.certainty.events import RateInputs, read_rate_inputs
 from hatmeta.certainty.publication_bias import trial_log_odds_ratios
 
 if TYPE_CHECKING:
@@ -47,6 +47,29 @@ def read_fit_inputs(
     )
 
 
+class CertaintyOutputs(NamedTuple):
+    """What the certainty stage writes: the table, one funnel figure per analysis, and the
+    risk-of-bias judgements in use with each analysis's weighted shares by domain."""
+
+    table: pd.DataFrame
+    funnels: dict[str, Figure]
+    rob_judgements: pd.DataFrame
+    rob_shares: pd.DataFrame
+
+
+def rob_weights(fit: FitInputs, rates: RateInputs | None) -> pd.Series:
+    """The weights the risk-of-bias rule gives an analysis's trials: of their log rate ratios
+    for an analysis rated from its rate fit, else of their log odds ratios (as
+    :func:`hatmeta.certainty.assess.assess_analysis` chooses)."""
+    from hatmeta.certainty.events import rate_trials
+    from hatmeta.certainty.risk_of_bias import log_or_weights, log_rate_ratio_weights
+
+    if rates is not None and rates.fitted and fit.diagnostics.get("status") == "not modelled":
+        trials = rate_trials(fit.trials, rates.diagnostics)
+        return log_rate_ratio_weights(trials) if not trials.empty else pd.Series(dtype=float)
+    return log_or_weights(fit.trials) if not fit.trials.empty else pd.Series(dtype=float)
+
+
 def run_certainty(
     settings: CertaintySettings,
     fits: Mapping[str, FitFiles],
@@ -55,24 +78,34 @@ def run_certainty(
     risk_of_bias_path: str | None = None,
     bibliography_path: str | None = None,
     rates: Mapping[str, tuple[str, str]] | None = None,
-) -> tuple[pd.DataFrame, dict[str, Figure]]:
-    """The certainty table of every analysis, and one funnel figure per analysis (a notice
-    where publication bias was not assessable). ``rates``: each analysis's rate-stage files
-    (rates, diagnostics); an analysis whose counts are events is rated from them."""
-
-    from hatmeta.certainty.risk_of_bias import read_risk_of_bias
-    from hatmeta.data.sheet import load_bibliography
+    rob2_answers_path: str | None = None,
+) -> CertaintyOutputs:
+    """The certainty table of every analysis, one funnel figure per analysis (a notice where
+    publication bias was not assessable) and the risk-of-bias judgements it used.
+    ``rates``: each analysis's rate-stage files (rates, diagnostics); an analysis whose counts
+    are events is rated from them. ``risk_of_bias_path`` (published judgements) and
+    ``rob2_answers_path`` (the review's RoB 2 answers) are optional, with the bibliography."""
+    from hatmeta.certainty.risk_of_bias import IN_USE, Assessment, domain_shares, load_checked
 
     harmonised = pd.read_csv(harmonised_path)
     inputs = {
         name: read_fit_inputs(fits[name], classical[name], harmonised, analysis.outcome.name)
         for name, analysis in settings.analyses.items()
     }
-    rob = None
-    if risk_of_bias_path is not None:
-        keys = load_bibliography(bibliography_path)["key"]
-        outcomes = {a.outcome.name for a in settings.analyses.values()}
-        rob = read_risk_of_bias(risk_of_bias_path, keys, outcomes)
+    outcomes = list(dict.fromkeys(a.outcome.name for a in settings.analyses.values()))
+    assessment = Assessment(None, None, None)
+    if risk_of_bias_path is not None or rob2_answers_path is not None:
+        # Checked in full at start-up; here only read (the sheet's trials are not needed).
+        assessment = load_checked(
+            risk_of_bias_path,
+            bibliography_path,
+            outcomes,
+            harmonised["trial"].unique(),
+            {},
+            rob2_answers_path,
+            settings.rob_several_concerns_high,
+        )
+    rob = assessment.in_use(outcomes)
     rate_inputs = {name: read_rate_inputs(*files) for name, files in (rates or {}).items()}
     table, tests = certainty_table(settings, inputs, rob, rate_inputs)
     measures = (
@@ -84,7 +117,15 @@ def run_certainty(
         name: funnel_figure(settings, name, inputs[name], tests.get(name), measures.get(name))
         for name in inputs
     }
-    return table, figures
+    shares = [
+        domain_shares(
+            rob_weights(inputs[name], rate_inputs.get(name)), rob, analysis.outcome.name
+        ).assign(analysis=name)
+        for name, analysis in settings.analyses.items()
+    ]
+    shares = pd.concat(shares, ignore_index=True)[["analysis", "domain", "judgement", "share"]]
+    judgements = rob if rob is not None else pd.DataFrame(columns=list(IN_USE))
+    return CertaintyOutputs(table, figures, judgements.drop(columns="line"), shares)
 
 
 def funnel_figure(
