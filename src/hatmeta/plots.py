@@ -384,7 +384,11 @@ def rob_traffic_light(panels: Mapping[str, pd.DataFrame], columns: Mapping[str, 
                     value = judged["judgement"] if judged is not None else "not_found"
                     ax.scatter(x, y, s=260, color=ROB_COLOURS[value], edgecolor="#333333")
                     symbol = ROB_SYMBOLS[value]
-                    if judged is not None and value != "not_found" and not judged["informative"]:
+                    if (
+                        judged is not None
+                        and value != "not_found"
+                        and str(judged["informative"]) != "True"
+                    ):
                         symbol = "?"
                     ax.text(x, y, symbol, ha="center", va="center", fontsize=9, weight="bold")
             published = set(rows.loc[rows["origin"] == "published", "trial"])
@@ -410,15 +414,21 @@ def rob_traffic_light(panels: Mapping[str, pd.DataFrame], columns: Mapping[str, 
             )
             for j in ROB_COLOURS
         ]
-        fig.legend(handles=handles, loc="lower left", ncol=4, frameon=False, fontsize=7.5)
-        fig.text(
-            0.01,
-            -0.02,
+        legend = fig.legend(
+            handles=handles,
+            loc="upper left",
+            ncol=4,
+            frameon=False,
+            fontsize=7.5,
+            bbox_to_anchor=(0.0, 0.0),
+        )
+        legend.set_title(
             "? over a colour: judged by the rule from 'no information' answers only; "
             "* published judgement, not this review's",
-            fontsize=7,
+            prop={"size": 7},
         )
-        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        legend._legend_box.align = "left"
+        fig.tight_layout()
         return fig
 
 

@@ -27,6 +27,14 @@ def report_inputs():
         "certainty": layout.fill(layout.CERTAINTY, evidence=MAIN_EVIDENCE),
         "data": list(data_files().values()),
     }
+    if SETTINGS.data.risk_of_bias is not None or SETTINGS.data.rob2_answers is not None:
+        inputs |= {
+            "rob_judgements": layout.fill(layout.ROB_JUDGEMENTS, evidence=MAIN_EVIDENCE),
+            "rob_traffic_light": layout.fill(layout.ROB_TRAFFIC_LIGHT, evidence=MAIN_EVIDENCE),
+            "rob_summary": layout.fill(layout.ROB_SUMMARY, evidence=MAIN_EVIDENCE),
+        }
+        if SETTINGS.data.rob2_answers is not None:
+            inputs["rob_answers"] = SETTINGS.data.rob2_answers
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
         inputs["published_effects"] = SETTINGS.data.published_effects

@@ -14,6 +14,17 @@ with logged(snakemake.log[0], "report") as log:
     settings = params.settings
     sections = []
     named = dict(inputs.items())
+    if "rob_judgements" in named:
+        from hatmeta.certainty.rob2 import overall_rule_text
+        from hatmeta.report.risk_of_bias import section as rob_section
+
+        paths = {k.removeprefix("rob_"): v for k, v in named.items() if k.startswith("rob_")}
+        paths["judgements"] = paths.pop("judgements")
+        rule = overall_rule_text(
+            settings.certainty.rob_several_concerns_high,
+            settings.certainty.rob_several_concerns_reason,
+        )
+        sections.append(rob_section(paths, settings.analyses, rule))
     if "flow_characteristics" in named:
         from hatmeta.report.studies import section as studies_section
 

@@ -417,14 +417,19 @@ def assess(
     level = 2 if s_high > very else (1 if s_concern > serious else 0)
     outcome = analysis.outcome.name
 
-    def named(group: list[str]) -> str:
-        return ", ".join(f"{t}{_drivers(table, t, outcome)}" for t in group)
+    def named(group: list[str], judgement: str) -> str:
+        return ", ".join(f"{t}{_drivers(table, t, outcome, judgement)}" for t in group)
 
+    concern_only = [t for t in concern if t not in high]
     parts = [
         f"{_pct(s_high)} of the inverse-variance weight from trials at high risk of bias overall"
-        + (f" ({named(high)})" if high else ""),
+        + (f" ({named(high, 'high')})" if high else ""),
         f"{_pct(s_concern)} at high risk or with some concerns"
-        + (f" ({named(high + concern)})" if high + concern else ""),
+        + (
+            f" ({'also ' if high else ''}{named(concern_only, 'some_concerns')})"
+            if concern_only
+            else ""
+        ),
     ]
     numbers = "; ".join(parts) + "."
     origins = _origins(table, names, outcome)
@@ -444,9 +449,9 @@ def assess(
     return Domain("risk_of_bias", level, rule, numbers)
 
 
-def _drivers(table: pd.DataFrame, trial: str, outcome: str) -> str:
-    """The domains at high risk or with some concerns behind a trial's overall judgement, as
-    ': D2 high, D3 some concerns' ('' when none is judged)."""
+def _drivers(table: pd.DataFrame, trial: str, outcome: str, judgement: str) -> str:
+    """The domains judged ``judgement`` behind a trial's overall judgement, as ': D2, D3'
+    ('' when no domain is judged)."""
     from hatmeta.certainty.rob2 import DOMAIN_TITLES
 
     rows = table[
@@ -457,11 +462,11 @@ def _drivers(table: pd.DataFrame, trial: str, outcome: str) -> str:
     rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
     rows = rows.drop_duplicates("domain", keep="last")
     words = [
-        f"{DOMAIN_TITLES[r.domain].split()[0]} {r.judgement.replace('_', ' ')}"
+        DOMAIN_TITLES[r.domain].split()[0]
         for r in rows.itertuples(index=False)
-        if r.judgement in ("high", "some_concerns")
+        if r.judgement == judgement and r.domain in DOMAIN_TITLES
     ]
-    return f": {', '.join(words)}" if words else ""
+    return f": {', '.join(words)} {judgement.replace('_', ' ')}" if words else ""
 
 
 def _origins(table: pd.DataFrame, trials: list[str], outcome: str) -> dict[str, list[str]]:

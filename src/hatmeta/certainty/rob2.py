@@ -281,6 +281,16 @@ def overall(judgements: Mapping[str, str], several_concerns_high: int | None = N
     return Judgement(LOW, "low in every domain")
 
 
+def overall_rule_text(several_concerns_high: int | None = None, reason: str = "") -> str:
+    """The overall rule in words (with the review's option and reason when set)."""
+    text = "low only if every domain is low, high if any domain is high, otherwise some concerns"
+    if several_concerns_high is not None:
+        text += (
+            f"; some concerns in {several_concerns_high} or more domains counts as high ({reason})"
+        )
+    return text
+
+
 def judge(
     answers: Mapping[str, str], several_concerns_high: int | None = None
 ) -> dict[str, Judgement]:

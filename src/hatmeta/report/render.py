@@ -87,7 +87,8 @@ def build_context(
         "grade_notes": grade_notes,
         "grade_frame": None if certainty is None else sof_frame(certainty),
         "certainty_rules": certainty_rules(
-            settings.certainty, settings.data.risk_of_bias is not None
+            settings.certainty,
+            settings.data.risk_of_bias is not None or settings.data.rob2_answers is not None,
         ),
         "sof": sof_rows(sof, evidence_sets),
         "sof_frame": sof,
