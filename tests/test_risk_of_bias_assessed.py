@@ -142,3 +142,24 @@ def test_the_projects_answers_rest_on_information(project_settings):
         index=["trial", "domain"], columns="outcome", values="judgement", aggfunc="first"
     )
     assert (differ["retention"] != differ["illicit_heroin"]).any()
+
+
+def test_an_item_of_the_original_tool_sits_beside_the_answer_to_its_question(tmp_path):
+    lines = answer_rows("A", base(**{"1_2": "NI"})) + answer_rows("B", base())
+    answers = pd.read_csv(write(tmp_path, lines), keep_default_na=False, dtype=str)
+    pub = published(
+        [
+            ("A", "", "sequence_generation", "low"),  # 1.1 Y: agree
+            ("A", "", "allocation_concealment", "low"),  # 1.2 NI: disagree
+            ("B", "", "allocation_concealment", "not_found"),  # nothing published: no row
+        ]
+    ).astype(str)
+    rows = report_rob.item_rows(pub, answers)
+    assert [(r[0], r[4], r[5]) for r in rows] == [
+        ("A", "1.1 Y", "agree"),
+        ("A", "1.2 NI", "DISAGREE"),
+    ]
+    assert rows[0][2] == "random sequence generation (original tool; RoB 2 question 1.1)"
+    # Items never enter the judgements the certainty uses.
+    used = risk_of_bias.judgements_in_use(pub, None, ["good"])
+    assert set(used["domain"]) == set()

@@ -35,6 +35,8 @@ def report_inputs():
         }
         if SETTINGS.data.rob2_answers is not None:
             inputs["rob_answers"] = SETTINGS.data.rob2_answers
+        if SETTINGS.data.risk_of_bias is not None:
+            inputs["rob_published"] = SETTINGS.data.risk_of_bias
     if SETTINGS.data.published_effects is not None:
         inputs["published"] = layout.PUBLISHED_COMPARISON
         inputs["published_effects"] = SETTINGS.data.published_effects

@@ -9,9 +9,12 @@ The file (config key ``data/risk_of_bias``; CSV, UTF-8, comma-separated) has the
     Blank: the judgement applies to every outcome of the trial. An outcome named in the
     config: it applies to that outcome and replaces the blank row of the same trial and domain.
 ``domain``
-    One of :data:`DOMAINS` (the RoB 2 domains and the overall judgement).
+    One of :data:`DOMAINS` (the RoB 2 domains and the overall judgement), or an item of the
+    original Cochrane tool that answers one RoB 2 question (:data:`ITEMS`), shown beside the
+    review's answer to that question and not used by the rule.
 ``judgement``
-    One of :data:`JUDGEMENTS`; ``not_found`` when no published judgement was found.
+    One of :data:`JUDGEMENTS` (an item's ``some_concerns`` is the old tool's 'unclear');
+    ``not_found`` when no published judgement was found.
 ``source``, ``location``
     The bibliography key of the judgement's source and where in it (both required unless the
     judgement is ``not_found``, which carries neither).
@@ -54,7 +57,17 @@ if TYPE_CHECKING:
     from hatmeta.config import Analysis, CertaintySettings
 
 COLUMNS = ("trial", "outcome", "domain", "judgement", "source", "location", "note")
-DOMAINS = ("randomisation", "deviations", "missing_data", "measurement", "selection", "overall")
+#: Items of the original Cochrane tool with the RoB 2 question each corresponds to.
+ITEMS = {"sequence_generation": "1.1", "allocation_concealment": "1.2"}
+DOMAINS = (
+    "randomisation",
+    "deviations",
+    "missing_data",
+    "measurement",
+    "selection",
+    "overall",
+    *ITEMS,
+)
 JUDGEMENTS = ("low", "some_concerns", "high", "not_found")
 OVERALL = "overall"
 NOT_FOUND = "not_found"
@@ -287,6 +300,7 @@ def judgements_in_use(
         if published is not None
         else pd.DataFrame(columns=[*COLUMNS, "line"])
     )
+    pub = pub[~pub["domain"].isin(list(ITEMS))]
     found = pub[pub["judgement"] != NOT_FOUND]
     lookup = {(r.trial, r.outcome, r.domain): r.judgement for r in found.itertuples(index=False)}
     rows = []

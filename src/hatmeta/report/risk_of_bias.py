@@ -76,6 +76,42 @@ def agreement_rows(judgements: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+#: What answer to an item's RoB 2 question agrees with an old-tool judgement of the item.
+ITEM_AGREES = {"low": {"Y", "PY"}, "high": {"N", "PN"}, "some_concerns": {"NI"}}
+ITEM_WORDS = {"sequence_generation": "random sequence generation",
+              "allocation_concealment": "allocation concealment"}  # fmt: skip
+
+
+def item_rows(published: pd.DataFrame, answers: pd.DataFrame) -> list[list[str]]:
+    """An old-tool item judged by others (e.g. Cochrane 2011's 'random sequence generation:
+    low risk') beside this review's answer to the RoB 2 question it corresponds to."""
+    from hatmeta.certainty.risk_of_bias import ITEMS
+    from hatmeta.certainty.rob2_answers import resolve
+
+    rows = []
+    items = published[
+        published["domain"].isin(list(ITEMS)) & (published["judgement"] != "not_found")
+    ]
+    for row in items.itertuples(index=False):
+        question = ITEMS[row.domain]
+        chosen = resolve(answers[answers["trial"] == row.trial], row.outcome).get(question)
+        if chosen is None:
+            continue
+        agrees = chosen["answer"] in ITEM_AGREES.get(row.judgement, set())
+        rows.append(
+            [
+                row.trial,
+                row.outcome or "every outcome",
+                f"{ITEM_WORDS.get(row.domain, row.domain)} (original tool; RoB 2 question "
+                f"{question})",
+                f"{WORDS[row.judgement]} ({row.source}, {row.location})",
+                f"{question} {chosen['answer']}",
+                "agree" if agrees else "DISAGREE",
+            ]
+        )
+    return rows
+
+
 def judgement_rows(judgements: pd.DataFrame) -> list[list[str]]:
     """One row per trial and outcome: each domain's judgement with the answers behind it."""
     rows = []
@@ -102,11 +138,14 @@ def section(
     paths: Mapping[str, str], analyses: Mapping[str, Analysis], rule: str
 ) -> dict[str, Any]:
     """The section, from the paths ``judgements``, ``traffic_light``, ``summary`` and
-    (optional) ``answers``; ``rule``: the overall rule in words."""
+    (optional) ``answers`` and ``published``; ``rule``: the overall rule in words."""
     judgements = considered(_read(paths["judgements"]), analyses)
     informative, total = coverage(judgements)
     assessed = sorted(set(judgements.loc[judgements["origin"] == "derived", "trial"]))
+    answers = _read(paths["answers"]) if paths.get("answers") else None
     agreement = agreement_rows(judgements)
+    if answers is not None and paths.get("published"):
+        agreement += item_rows(_read(paths["published"]), answers)
     disagree = [r for r in agreement if r[-1] == "DISAGREE"]
     callout = [
         f"This review assessed {len(assessed)} trial(s) itself with RoB 2 (individually "
@@ -151,8 +190,7 @@ def section(
                 "rows": agreement,
             }
         )
-    if paths.get("answers"):
-        answers = _read(paths["answers"])
+    if answers is not None:
         order = {q: i for i, q in enumerate(QUESTIONS)}
         answers = answers.assign(_q=answers["question"].map(order)).sort_values(
             ["trial", "_q", "outcome"], kind="stable"
