@@ -26,6 +26,7 @@ FILES = {
     "facts": "data/raw/riott_urine_testing.yaml",
     "trials": "data/raw/trials.csv",
     "risk_of_bias": "data/raw/risk_of_bias.csv",
+    "rob2_answers": "data/raw/rob2_answers.csv",
 }
 
 
@@ -72,6 +73,9 @@ TRANSFORMS = {
     "drop_overall": lambda text: "".join(
         line for line in text.splitlines(keepends=True) if ",overall," not in line
     ),
+    "drop_en2010": lambda text: "".join(
+        line for line in text.splitlines(keepends=True) if not line.startswith("EN2010,")
+    ),
 }
 
 
@@ -105,12 +109,16 @@ def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path):
     workdir = _project_copy(tmp_path / "project")
     file = FILES.get(case.get("file"), "")
     line = None
-    if file:
-        content: str | bytes = (workdir / file).read_text()
-        for edit in case["edits"]:
+    # A case edits its file; `also` edits other files the same way (their lines are not named).
+    for index, part in enumerate([case, *case.get("also", ())]):
+        path = FILES.get(part.get("file"), "")
+        if not path:
+            continue
+        content: str | bytes = (workdir / path).read_text()
+        for edit in part["edits"]:
             content, edited = _apply(content, edit)
-            line = edited or line
-        target = workdir / file
+            line = (edited or line) if index == 0 else line
+        target = workdir / path
         if isinstance(content, bytes):
             target.write_bytes(content)
         else:
