@@ -163,3 +163,44 @@ def test_an_item_of_the_original_tool_sits_beside_the_answer_to_its_question(tmp
     # Items never enter the judgements the certainty uses.
     used = risk_of_bias.judgements_in_use(pub, None, ["good"])
     assert set(used["domain"]) == set()
+
+
+def test_several_concerns_high_is_a_setting_with_its_reason():
+    import copy
+
+    import yaml
+    from conftest import ROOT
+
+    from hatmeta.config import ConfigError, settings, validate
+
+    raw = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert settings(validate(copy.deepcopy(raw))).certainty.rob_several_concerns_high is None
+    chosen = copy.deepcopy(raw)
+    reason = "three domains with concerns lower confidence as much as one high domain"
+    chosen["certainty"]["risk_of_bias"]["several_concerns_high"] = {"domains": 3, "reason": reason}
+    certainty = settings(validate(chosen)).certainty
+    assert certainty.rob_several_concerns_high == 3
+    assert f"some concerns in 3 or more domains counts as high ({reason})" in (
+        risk_of_bias.rule_text(certainty)
+    )
+    chosen["certainty"]["risk_of_bias"]["several_concerns_high"] = {"domains": 3}
+    with pytest.raises(ConfigError, match="'reason' is a required property"):
+        validate(chosen)
+
+
+def test_load_checked_derives_with_the_several_concerns_setting(tmp_path):
+    two = base(**{"1_2": "NI", "5_1": "NI"})  # D1 and D5 some concerns
+    path = write(tmp_path, answer_rows("A", two))
+    bib = tmp_path / "bibliography.csv"
+    bib.write_text("key,citation,kind,note\nS1,A source,trial report,\n")
+
+    def overall(several):
+        assessment = risk_of_bias.load_checked(
+            None, bib, ["good"], ["A"], {"a1": analysis(("A",))}, path, several
+        )
+        derived = assessment.derived
+        return derived.loc[derived["domain"] == "overall", "judgement"].item()
+
+    assert overall(None) == "some_concerns"
+    assert overall(2) == "high"
+    assert overall(3) == "some_concerns"
