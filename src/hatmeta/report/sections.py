@@ -14,10 +14,12 @@ from hatmeta.report.format import (
     DASH,
     fmt_interval,
     fmt_number,
+    fmt_p,
     fmt_prob,
     fmt_ratio,
     fmt_rd,
     missing,
+    p_text,
     records,
 )
 from hatmeta.report.images import png_data_uri
@@ -98,7 +100,7 @@ def classical_rows(frame: pd.DataFrame, absolute: bool) -> list[dict[str, Any]]:
 
         q = DASH
         if not missing(r.get("Q")):
-            q = f"{fmt_number(r['Q'], 3)} ({fmt_number(r['df'])} df, p {fmt_number(r['p_Q'], 2)})"
+            q = f"{fmt_number(r['Q'], 3)} ({fmt_number(r['df'])} df, {p_text(r['p_Q'])})"
         rows.append(
             {
                 "method": r["method"],
@@ -125,7 +127,7 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 "left_out": r["left_out"].replace(";", ", "),
                 "kind": r.get("kind") or "",
-                "conflict_p": fmt_number(r.get("conflict_p"), 2),
+                "conflict_p": fmt_p(r.get("conflict_p")),
                 "n_included": fmt_number(r.get("n_included")),
                 "or": fmt_ratio(r["OR_median"]),
                 "interval": fmt_interval(r["OR_lower"], r["OR_upper"]),
