@@ -1,4 +1,4 @@
-"""The report's number formatting: p-values (one function for all)."""
+"""The report's number formatting: p-values (one function for all) and fitted table widths."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 from hatmeta.report.format import (
     DASH,
     P_FLOOR,
+    TEXT_CAP,
+    column_widths,
     fmt_p,
     p_text,
 )
@@ -76,3 +78,16 @@ def test_heterogeneity_and_conflict_p_values_go_through_one_function():
         }
     )
     assert [r["conflict_p"] for r in loo_rows(loo)] == ["< 0.001", "0.500"]
+
+
+def test_column_widths_keep_short_columns_whole_and_share_the_rest():
+    header = ["Trial", "Years", "Note"]
+    long_note = "a long note " * 20
+    rows = [["CH1998", "1998", long_note], ["NL2003I", "2003", "short"]]
+    widths = column_widths(header, rows)
+    assert sum(widths) == pytest.approx(100, abs=0.05)
+    trial, years, note = widths
+    # the note wraps (its share is capped), the short columns are not squeezed to nothing
+    assert note > trial > years > 10
+    capped = column_widths(header, [["CH1998", "1998", "x " * TEXT_CAP], *rows[1:]])
+    assert capped == column_widths(header, [["CH1998", "1998", "x " * (5 * TEXT_CAP)], *rows[1:]])

@@ -20,7 +20,7 @@ import jinja2
 import pandas as pd
 
 from hatmeta.io import write_text
-from hatmeta.report.format import fmt_number, fmt_prob, fmt_ratio
+from hatmeta.report.format import column_widths, fmt_number, fmt_prob, fmt_ratio
 from hatmeta.report.grade import certainty_rules, grade_rows, sof_frame
 from hatmeta.report.methods import methods
 from hatmeta.report.results import NOT_SHOWN, ReportInputs, read_fit, summary_of_findings
@@ -97,7 +97,7 @@ def build_context(
         "methods": methods(settings),
         "analyses": analysis_sections(settings, inputs, fits, certainty),
         "published": None if published is None else published_rows(published),
-        "sections": list(sections),
+        "sections": [fitted(section) for section in sections],
         "diagnostics": diagnostics,
         "n_flagged": sum(r["status"] == "flagged" for r in diagnostics),
         "rank_plots": rank_plots(settings, inputs, fits),
@@ -106,6 +106,16 @@ def build_context(
         "provenance": dict(provenance),
         "config_yaml": config_yaml,
     }
+
+
+def fitted(section: Mapping[str, Any]) -> dict[str, Any]:
+    """A section whose tables each carry column widths (:func:`column_widths`, unless given),
+    so that the template lays them out to fit the text column."""
+    tables = [
+        {"widths": column_widths(t["header"], t["rows"])} | dict(t)
+        for t in section.get("tables", [])
+    ]
+    return dict(section) | {"tables": tables}
 
 
 def environment() -> jinja2.Environment:
