@@ -9,7 +9,8 @@ from html import unescape
 import pandas as pd
 import pytest
 from certainty_data import THREE, draws, fit_inputs
-from test_report import context_for, write_results
+from report_checks import disagreements, stated
+from test_report import add_rates, context_for, rewrite_fit, write_results
 
 from hatmeta import layout
 from hatmeta.certainty.assess import certainty_table
@@ -36,6 +37,8 @@ def graded(project_settings, tmp_path):
     }
     frame, _ = certainty_table(certainty, fits, None)
     inputs = write_results(tmp_path, settings)
+    # The report's fits are those the certainty table rated: mortality has one trial.
+    rewrite_fit(tmp_path, inputs, "mortality", or_median=0.9, trials=["A"], events=30)
     path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
@@ -71,7 +74,8 @@ def test_summary_of_findings_csv_has_grade_columns(graded):
     notes = row["footnotes"].split(" | ")
     assert [n.split(". ", 1)[0] for n in notes] == [str(i) for i in range(1, len(notes) + 1)]
     assert notes[-1].startswith(f"{len(notes)}. Publication bias")
-    assert sof_frame(frame).equals(sof)
+    # the CSV is the table shown: the certainty rows with the report's results
+    assert sof_frame(frame, context["results"]).equals(sof)
 
 
 def test_methods_state_every_certainty_rule_from_the_config(graded):
@@ -147,6 +151,9 @@ def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings,
     fits = {"illicit_heroin": fit_inputs(THREE, draws(math.log(2.5), 0.1)), "sae": not_modelled}
     frame, _ = certainty_table(certainty, fits, None, {"sae": rates})
     inputs = write_results(tmp_path, settings)
+    add_rates(
+        tmp_path, inputs, settings, {"sae": (tmp_path / "rates.csv", tmp_path / "rates.json")}
+    )
     path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
@@ -165,6 +172,9 @@ def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings,
     assert "Indirectness: serious. Person-time approximated" in grade
     sof = context["grade_frame"].set_index("analysis").loc["sae"]
     assert sof["relative_effect"] == relative and sof["certainty"].endswith(row["certainty"])
+    # the Bayesian detail and the plain-language box state the same rate ratio
+    assert set(stated(html)["sae"]) == {"grade", "bayes", "plain"}
+    assert disagreements(html) == []
     assert sof["risk_with_control"].startswith(row["control_rate_text"])
     assert sof["risk_difference"] == row["risk_difference"]
 

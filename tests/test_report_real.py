@@ -160,3 +160,125 @@ def test_no_p_value_of_the_real_report_is_in_exponent_form(small_run):
     shown = p_values((small_run / "results/report/report.html").read_text())
     assert len(shown) > 10, "the report's p-values were not found"
     assert [p for p in shown if EXPONENT.match(p)] == []
+
+
+# --- every part of the report states the same result of each analysis -------------------------
+
+#: A summary-of-findings row, a Bayesian detail row and a plain-language sentence of one
+#: analysis, as the report writes them.
+PARTS = """<p class="meta">main evidence set <strong>all</strong></p>
+<section id="grade"><table><tr data-analysis="sae"><td>Serious adverse events</td>
+<td class="relative">{grade}</td></tr></table></section>
+<section id="summary"><table><tr class="group-start" data-analysis="sae" data-evidence="all">
+<td>Serious adverse events</td><td>all</td><td class="num">2 / 1241</td>{bayes}</tr></table>
+<div id="plain-language"><p data-analysis="sae">{plain}</p></div></section>
+<section id="methods"></section>"""
+RATE = "Rate ratio 3.17 (1.55 to 6.23)"
+SAID = (
+    '<td class="num est relative"><span class="ci">Rate ratio</span><strong>3.17</strong>'
+    '<span class="ci">1.55 to 6.23</span></td>',
+    "Serious adverse events (2 trials): with SIH, the rate of the event was 3.17 times that "
+    "with oral methadone (rate ratio, 95% CrI 1.55 to 6.23).",
+)
+NOT_MODELLED = (
+    '<td colspan="5" class="muted relative"><strong>not modelled</strong>: events</td>',
+    "Serious adverse events (2 trials): not modelled; events. No pooled estimate or probability "
+    "of benefit is given.",
+)
+
+
+def test_the_check_finds_parts_that_disagree():
+    from report_checks import disagreements
+
+    assert disagreements(PARTS.format(grade=RATE, bayes=SAID[0], plain=SAID[1])) == []
+    # the issue as reported: the SoF gives the rate ratio, the other parts say "not modelled"
+    found = disagreements(PARTS.format(grade=RATE, bayes=NOT_MODELLED[0], plain=NOT_MODELLED[1]))
+    assert [line.split()[1] for line in found] == ["bayes", "plain"]
+    # another interval, or an estimate where the SoF has none
+    other = SAID[1].replace("1.55 to 6.23", "1.61 to 6.40")
+    assert len(disagreements(PARTS.format(grade=RATE, bayes=SAID[0], plain=other))) == 1
+    none = "not estimated (not modelled; see comments)"
+    found = disagreements(PARTS.format(grade=none, bayes=SAID[0], plain=SAID[1]))
+    assert len(found) == 3 and all(
+        any(part in line for line in found) for part in (" bayes ", " plain ")
+    )
+
+
+def test_every_part_of_the_real_report_states_the_same_result(small_run):
+    from report_checks import disagreements, stated
+
+    html = (small_run / "results/report/report.html").read_text()
+    said = stated(html)
+    # every outcome of the Bayesian detail has its three parts, the rate outcome among them
+    primaries = [name for name, parts in said.items() if "bayes" in parts]
+    assert "sae" in primaries and "illicit_heroin" in primaries
+    assert all(set(said[name]) == {"grade", "bayes", "plain"} for name in primaries)
+    assert said["sae"]["grade"].startswith("Rate ratio")
+    assert disagreements(html) == []
+
+
+#: Counts of serious adverse events (events, not participants: the rate model pools them), added
+#: to the synthetic review: (trial, arm, events, participants randomised).
+EVENT_ROWS = [
+    ("ALPHA2001", "BUP", 9, 60),
+    ("ALPHA2001", "PLA", 3, 58),
+    ("BETA2005", "BUP", 7, 45),
+    ("BETA2005", "PLA", 2, 44),
+    ("GAMMA2010", "BUP", 12, 80),
+    ("GAMMA2010", "PLA", 5, 79),
+]
+
+
+@pytest.mark.workflow
+def test_every_part_states_the_same_result_in_a_review_with_counts_of_events(tmp_path):
+    """Another review, with an outcome counted in events: its rate ratio is what the summary
+    of findings, the Bayesian detail and the plain-language text all state."""
+    import csv
+
+    import yaml
+    from conftest import OTHER_REVIEW, review_copy, snakemake, write_rows
+    from report_checks import disagreements, stated
+
+    review = review_copy(OTHER_REVIEW, tmp_path / "review")
+    sheet = review / "extraction.csv"
+    with sheet.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    template = next(r for r in rows if r["outcome"] == "adverse_event")
+    for trial, arm, events, total in EVENT_ROWS:
+        like = next(r for r in rows if r["trial"] == trial and r["arm"] == arm)
+        rows.append(
+            template
+            | {k: like[k] for k in ("country", "year", "treatment", "source", "location")}
+            | {
+                "trial": trial,
+                "arm": arm,
+                "outcome": "serious_event",
+                "measure": "serious_events",
+                "definition": "Serious adverse events (events, not participants)",
+                "events": str(events),
+                "total": str(total),
+                "unit": "events",
+                "status": "reported",
+                "note": "Synthetic test data",
+            }
+        )
+    write_rows(sheet, rows, list(rows[0]))
+    config = yaml.safe_load((review / "config.yaml").read_text())
+    config["outcomes"]["serious_event"] = {
+        "event": "serious adverse event",
+        "higher_is_better": False,
+        "turner_outcome_type": "adverse events",
+    }
+    config["analyses"]["serious_events"] = {
+        "title": "Serious adverse events",
+        "outcome": "serious_event",
+        "measures": ["serious_events"],
+        "trials": ["ALPHA2001", "BETA2005", "GAMMA2010"],
+    }
+    (review / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    snakemake("--directory", str(review), "--config", "review=config.yaml", "--cores", "2")
+    html = (review / "results/report/report.html").read_text()
+    said = stated(html)
+    assert set(said["serious_events"]) == {"grade", "bayes", "plain"}
+    assert said["serious_events"]["grade"].startswith("Rate ratio")
+    assert disagreements(html) == []

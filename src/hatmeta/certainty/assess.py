@@ -37,7 +37,7 @@ from hatmeta.certainty.domains import (
     symbols,
 )
 from hatmeta.certainty.statements import no_estimate, size, statement
-from hatmeta.evidence_rules import TrialCounts, sufficiency
+from hatmeta.evidence_rules import TrialCounts, rated_by_rates, sufficiency
 
 if TYPE_CHECKING:
     from hatmeta.certainty.events import RateInputs
@@ -160,7 +160,7 @@ def assess_analysis(
     An analysis the binomial model leaves out because its counts are events ("not modelled")
     is rated from its rate fit when ``rates`` has one (:mod:`hatmeta.certainty.events`).
     """
-    if rates is not None and rates.fitted and fit.diagnostics.get("status") == "not modelled":
+    if rates is not None and rated_by_rates(fit.diagnostics.get("status", ""), rates.fitted):
         from hatmeta.certainty.events import assess_events
 
         return assess_events(analysis, fit, rates, rob, settings)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta.classical import RATIOS
-from hatmeta.evidence_rules import TrialCounts, sufficiency
 from hatmeta.figures import prior_labels
 from hatmeta.report.format import (
     DASH,
@@ -23,7 +22,14 @@ from hatmeta.report.format import (
     records,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.results import NOT_SHOWN, FitTables, fit_row, read_rates
+from hatmeta.report.results import (
+    NOT_SHOWN,
+    FitTables,
+    fit_row,
+    read_rates,
+    relative_effect,
+    verdict,
+)
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -44,7 +50,11 @@ def formatted_result(row: Mapping[str, Any]) -> dict[str, str]:
     }
     if row["status"] in NOT_SHOWN:
         return counts
+    measure, median, lower, upper = relative_effect(row)
     return counts | {
+        "measure": measure,
+        "effect": fmt_ratio(median),
+        "effect_ci": fmt_interval(lower, upper),
         "no_absolute": row.get("no_absolute_measures") or "",
         "baseline": f"{fmt_prob(row.get('baseline_risk'))} ({row.get('baseline_source') or ''})",
         "nn": f"{fmt_ratio(row['nn_median'])} ({fmt_interval(row['nn_lower'], row['nn_upper'])})",
@@ -172,14 +182,13 @@ def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[
             return fmt(row["median"]), fmt_interval(row["lower"], row["upper"], fmt)
 
         rate = fmt_number
-        counts = diag.get("evidence", {})
-        short = sufficiency(TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), rules)
+        # The sparse-data rule holds for rates as for risks: counts, no probabilities.
+        status, reason = verdict(fit, rules)
         rows.append(
             {
                 "evidence": evidence,
-                # The sparse-data rule holds for rates as for risks: counts, no probabilities.
-                "status": "insufficient evidence" if short else fit.status,
-                "reason": short,
+                "status": status,
+                "reason": reason,
                 "fit_status": fit.status,
                 "n_trials": int(diag.get("n_trials", 0)),
                 "events": diag.get("evidence", {}).get("events"),
