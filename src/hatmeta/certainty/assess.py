@@ -291,19 +291,15 @@ def certainty_table(
 ) -> tuple[pd.DataFrame, dict[str, RegressionTest]]:
     """One row per analysis (in config order), and the funnel tests that were run; ``rates``:
     the rate fits by analysis, for the analyses whose counts are events."""
-    from hatmeta.config import primary_analyses
+    from hatmeta.config import sensitivity_of
 
     rows, tests = [], {}
     rates = rates or {}
-    primary = {
-        settings.analyses[name].outcome.name: settings.analyses[name]
-        for name in primary_analyses(settings.analyses)
-    }
+    primary = sensitivity_of(settings.analyses)
     for name, analysis in settings.analyses.items():
         row, test = assess_analysis(analysis, fits[name], rob, settings, rates.get(name))
-        first = primary[analysis.outcome.name]
         # Every analysis after the first of its outcome is one of its sensitivity analyses.
-        row["sensitivity_of"] = "" if first.name == name else first.title
+        row["sensitivity_of"] = settings.analyses[primary[name]].title if name in primary else ""
         rows.append(row)
         if test is not None:
             tests[name] = test

@@ -89,15 +89,22 @@ def grade_rows(
     frame: pd.DataFrame,
     column: str = "notes",
     results: Mapping[str, Mapping[str, Any]] | None = None,
+    unchanged: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Display rows of the summary of findings, and its footnotes numbered in table order
     (each row carries the numbers of its own; a footnote two rows share is written once).
     ``column``: ``notes`` (the numbers only, the rules listed once beside the table) or
     ``footnotes`` (each with its rule). ``results``: the report's result of each analysis
     (main evidence set), whose relative effect the row states (:func:`agreeing`); without
-    them, the certainty row's own."""
+    them, the certainty row's own. ``unchanged``: by primary analysis, its sensitivity
+    analyses that change nothing with their notes (:func:`hatmeta.report.sensitivity.notes`):
+    they get no row of their own, their primary's row carries the notes."""
+    unchanged = unchanged or {}
+    copies = {name for notes in unchanged.values() for name in notes}
     rows, footnotes = [], []
     for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        if row["analysis"] in copies:
+            continue
         own = [note for note in _text(row.get(column)).split(SEPARATOR) if note]
         numbers = []
         for note in own:
@@ -134,6 +141,7 @@ def grade_rows(
                     b for b in _text(row.get("other_baselines")).split(SEPARATOR) if b
                 ],
                 "statement": _text(row.get("statement")),
+                "unchanged": list(unchanged.get(row["analysis"], {}).values()),
             }
         )
     return rows, footnotes
@@ -146,10 +154,12 @@ def _sensitivity(primary_title: str) -> str:
 def sof_frame(
     frame: pd.DataFrame,
     results: Mapping[str, Mapping[str, Any]] | None = None,
+    unchanged: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """The summary of findings as a table (one row per analysis; its footnotes in full, each
-    with its rule, numbered within the row; ``results`` as for :func:`grade_rows`)."""
-    rows, _ = grade_rows(frame, "footnotes", results)
+    """The summary of findings as a table (one row per analysis shown; its footnotes in full,
+    each with its rule, numbered within the row; ``results`` and ``unchanged`` as for
+    :func:`grade_rows`, the notes of the latter after the comments)."""
+    rows, _ = grade_rows(frame, "footnotes", results, unchanged)
     out = []
     for r in rows:
         control = r["control"] or DASH
@@ -166,7 +176,7 @@ def sof_frame(
                 "relative_effect": r["relative"],
                 "risk_with_control": control,
                 "risk_difference": r["difference"] or r["no_absolute"] or DASH,
-                "comments": r["statement"],
+                "comments": " ".join([r["statement"], *(f"{n}." for n in r["unchanged"])]),
                 "footnotes": SEPARATOR.join(
                     f"{i}. {note}" for i, note in enumerate(r["note_texts"], start=1)
                 ),

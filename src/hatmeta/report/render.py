@@ -40,6 +40,7 @@ from hatmeta.report.sections import (
     rank_plots,
     sof_rows,
 )
+from hatmeta.report.sensitivity import notes, read_matrix, unchanged
 from hatmeta.report.text import plain_language
 
 if TYPE_CHECKING:
@@ -84,12 +85,17 @@ def build_context(
     sof = results[results["analysis"].isin(summary_analyses(settings.analyses))]
     sof = sof.reset_index(drop=True)
     by_analysis = {r["analysis"]: r for r in records(results[results["evidence"] == main])}
+    # Sensitivity analyses that pool their primary analysis's trials get a note, not a row.
+    copies = unchanged(settings, fits, main)
+    unchanged_notes = notes(settings, copies, read_matrix(inputs.flow_matrix))
     treatment, control = settings.comparison.treatment_label, settings.comparison.control_label
     diagnostics = diagnostics_rows(settings, fits)
     published = None if inputs.published is None else pd.read_csv(inputs.published)
     certainty = pd.read_csv(inputs.certainty) if inputs.certainty else None
     grade, grade_notes = (
-        ([], []) if certainty is None else grade_rows(certainty, results=by_analysis)
+        ([], [])
+        if certainty is None
+        else grade_rows(certainty, results=by_analysis, unchanged=unchanged_notes)
     )
     return {
         "title": settings.report.title,
@@ -99,7 +105,9 @@ def build_context(
         "control": control,
         "grade": grade,
         "grade_notes": grade_notes,
-        "grade_frame": None if certainty is None else sof_frame(certainty, by_analysis),
+        "grade_frame": None
+        if certainty is None
+        else sof_frame(certainty, by_analysis, unchanged_notes),
         "certainty_rules": certainty_rules(
             settings.certainty, settings.data.risk_of_bias is not None
         ),
@@ -110,7 +118,7 @@ def build_context(
         "sparse": settings.sparse_data,
         "plain_language": plain_language(sof, main, treatment, control),
         "methods": methods(settings),
-        "analyses": analysis_sections(settings, inputs, fits, certainty),
+        "analyses": analysis_sections(settings, inputs, fits, certainty, copies),
         "published": None if published is None else published_rows(published),
         "sections": [fitted(section) for section in sections],
         "diagnostics": diagnostics,

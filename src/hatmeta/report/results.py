@@ -38,12 +38,14 @@ class ReportInputs:
     #: The certainty table of the main evidence set, and the funnel plots.
     certainty: str | None = None
     funnel: dict[str, str] = field(default_factory=dict)
+    #: The trial x analysis matrix (main evidence set), when the run has a trials table.
+    flow_matrix: str | None = None
 
     @classmethod
     def from_paths(cls, inputs: Mapping[str, Any]) -> ReportInputs:
         """From named input lists (the report rule's ``input``): ``audit``, ``fits``,
         ``classical``, ``figures``, ``rates``, ``certainty`` and, when configured,
-        ``published`` and ``published_effects``."""
+        ``published``, ``published_effects`` and ``flow_matrix``."""
         figures = list(inputs["figures"])
         published = list(_as_list(inputs.get("published")))
         effects = list(_as_list(inputs.get("published_effects")))
@@ -60,6 +62,7 @@ class ReportInputs:
             published_effects=effects[0] if effects else None,
             certainty=certainty[0] if certainty else None,
             funnel=_by_analysis(layout.FUNNEL, figures),
+            flow_matrix=inputs.get("flow_matrix"),
         )
 
 

@@ -30,6 +30,7 @@ from hatmeta.report.results import (
     relative_effect,
     verdict,
 )
+from hatmeta.report.sensitivity import unchanged
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -149,20 +150,6 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def same_as(name: str, settings: Settings, fits: Fits, evidence: str) -> str:
-    """The earlier analysis of the same outcome that pools exactly the same trials and counts
-    as ``name`` does ('' if none): an analysis that adds nothing says so."""
-    analysis = settings.analyses[name]
-    mine = fits[(evidence, name, analysis.primary_prior)].trials
-    for other, spec in settings.analyses.items():
-        if other == name:
-            return ""
-        theirs = fits[(evidence, other, spec.primary_prior)].trials
-        if spec.outcome == analysis.outcome and len(mine) and mine.equals(theirs):
-            return other
-    return ""
-
-
 def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[str, Any]]:
     """The rate model's results of one analysis, one row per evidence set that has a rate fit
     (empty when its counts are of participants)."""
@@ -242,12 +229,15 @@ def analysis_sections(
     inputs: ReportInputs,
     fits: Fits,
     certainty: pd.DataFrame | None = None,
+    copies: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per analysis (main evidence set): figures, refits, classical, evidence sets, the rate
     model for counts of events, the published results of its outcome and the funnel plot where
-    publication bias was assessed; an analysis that pools the same trials as an earlier one
-    gets a notice instead."""
+    publication bias was assessed; a sensitivity analysis that pools the same trials as its
+    primary analysis (``copies``, default :func:`hatmeta.report.sensitivity.unchanged`) gets a
+    notice instead."""
     main = settings.evidence.main
+    copies = unchanged(settings, fits, main) if copies is None else copies
     effects = None if inputs.published_effects is None else pd.read_csv(inputs.published_effects)
     assessed = set()
     if certainty is not None and "publication_bias_p" in certainty:
@@ -265,7 +255,7 @@ def analysis_sections(
             "prior": prior,
             "prior_label": labels[prior],
             "status": row["status"],
-            "same_as": same_as(name, settings, fits, main),
+            "same_as": copies.get(name, ""),
             "result": formatted_result(row),
             "trials": records(fit.trials),
             "rates": rate_rows(settings, inputs, name),
