@@ -7,14 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from hatmeta.report.format import (
-    DASH,
-    P_FLOOR,
-    TEXT_CAP,
-    column_widths,
-    fmt_p,
-    p_text,
-)
+from hatmeta.display import DASH, P_FLOOR, fmt_p, p_text
+from hatmeta.report.format import TEXT_CAP, column_widths
 from hatmeta.report.sections import classical_rows, loo_rows
 
 #: A p-value in exponent form, as Python's "g" format writes small numbers ("7e-11").

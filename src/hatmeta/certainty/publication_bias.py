@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hatmeta.certainty.domains import Domain
-from hatmeta.report.format import p_text
+from hatmeta.display import p_text
 
 if TYPE_CHECKING:
     import pandas as pd

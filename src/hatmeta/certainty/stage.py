@@ -19,7 +19,7 @@ from hatmeta.certainty.assess import FitInputs, certainty_table, follow_up, read
 from hatmeta.certainty.events import MEASURE as RATE_MEASURE
 from hatmeta.certainty.events import read_rate_inputs
 from hatmeta.certainty.publication_bias import trial_log_odds_ratios
-from hatmeta.report.format import p_text
+from hatmeta.display import p_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

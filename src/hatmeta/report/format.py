@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DASH = "\u2013"  # shown for a missing number
+from hatmeta.display import DASH
 
 
 def missing(value: Any) -> bool:
@@ -60,39 +60,6 @@ def fmt_prob(value: Any) -> str:
     if 0 < pct < 0.5:
         return "<1%"
     return f"{pct:.0f}%"
-
-
-#: P-values below this are shown as "< 0.001": their digits carry nothing a reader can use.
-P_FLOOR = 1e-3
-
-
-def fmt_p(value: Any) -> str:
-    """A p-value with three decimals, never in exponent form; below :data:`P_FLOOR` as
-    "< 0.001" ('-' if absent).
-
-    Every p-value the report shows (heterogeneity, conflict, funnel asymmetry, posterior
-    predictive checks) goes through this function, or through :func:`p_text` in a sentence.
-
-    Parameters
-    ----------
-    value
-        The p-value (a number in [0, 1]) or a missing value.
-
-    Returns
-    -------
-    str
-        E.g. ``"0.420"``, ``"0.001"``, ``"< 0.001"``.
-    """
-    if missing(value):
-        return DASH
-    value = float(value)
-    return f"< {P_FLOOR:g}" if value < P_FLOOR else f"{value:.3f}"
-
-
-def p_text(value: Any) -> str:
-    """A p-value in a sentence: ``"p = 0.042"``, or ``"p < 0.001"`` (:func:`fmt_p`)."""
-    shown = fmt_p(value)
-    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
 def fmt_rd(value: Any) -> str:

@@ -8,17 +8,16 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta.classical import RATIOS
+from hatmeta.display import fmt_p, p_text
 from hatmeta.figures import prior_labels
 from hatmeta.report.format import (
     DASH,
     fmt_interval,
     fmt_number,
-    fmt_p,
     fmt_prob,
     fmt_ratio,
     fmt_rd,
     missing,
-    p_text,
     records,
 )
 from hatmeta.report.images import png_data_uri

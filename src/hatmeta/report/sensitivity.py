@@ -66,8 +66,8 @@ def added(matrix: pd.DataFrame | None, name: str, primary: str) -> dict[str, str
 
 def note(title: str, trials: Mapping[str, str]) -> str:
     """What the primary analysis says of a sensitivity analysis (titled ``title``) that changes
-    nothing, e.g. 'Sensitivity analysis "...": adding NL2003 changes nothing: no usable counts
-    (NL2003: ...)'."""
+    nothing, e.g. 'Sensitivity analysis "...": adding T1 changes nothing: no usable counts
+    (T1: no per-arm counts ...)'."""
     head = f'Sensitivity analysis "{title}"'
     if not trials:
         return f"{head} changes nothing: the trials it adds have no usable counts"

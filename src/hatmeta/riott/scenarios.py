@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hatmeta.display import p_text
 from hatmeta.intervals import interval
-from hatmeta.report.format import p_text
 from hatmeta.riott.facts import TestingDesign, published_counts, read_design
 from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arms, imputed_responders
 
