@@ -148,3 +148,20 @@ def test_settings_repr_tracks_every_value():
     edited = settings(validate(broken(lambda c: c["sampler"].update(draws=2001))))
     assert repr(base.model) != repr(edited.model)
     assert isinstance(base.model, tuple)
+
+
+def test_each_sensitivity_analysis_has_the_first_analysis_of_its_outcome_as_primary(
+    project_settings,
+):
+    from hatmeta.config import primary_analyses, sensitivity_of
+
+    analyses = project_settings.analyses
+    primary = sensitivity_of(analyses)
+    assert primary == {
+        "retention_all": "retention",
+        "illicit_heroin_with_nl": "illicit_heroin",
+        "retention_with_inhaled": "retention",
+        "response_with_inhaled": "treatment_response",
+    }
+    assert set(primary) | set(primary_analyses(analyses)) == set(analyses)
+    assert all(analyses[n].outcome == analyses[p].outcome for n, p in primary.items())

@@ -336,7 +336,7 @@ def test_changing_a_summary_number_changes_the_html(small_settings, results):
 
 def test_plain_language_paragraph_uses_the_numbers(small_settings, results):
     context = context_for(small_settings, results)
-    text = " ".join(context["plain_language"])
+    text = " ".join(s["text"] for s in context["plain_language"])
     assert "3 trials, 300 participants" in text
     assert "3.12, 1.56 to 6.25" in text  # OR and its interval from summary.csv
     assert "about 20 more people per 100" in text  # RD 0.2
@@ -351,7 +351,9 @@ def test_no_data_fit_is_reported_as_such(small_settings, results):
     context = context_for(small_settings, results)
     mortality = next(r for r in context["sof"] if r["analysis"] == "mortality")
     assert [r["status"] for r in mortality["results"]] == ["passed", "no data"]
-    assert "no pooled estimate" not in " ".join(context["plain_language"])  # main set has data
+    assert "no pooled estimate" not in " ".join(
+        s["text"] for s in context["plain_language"]
+    )  # main set has data
 
 
 def test_optional_sections_appear_only_when_given(small_settings, tmp_path):
@@ -596,6 +598,37 @@ def test_report_renders_in_a_headless_browser(small_settings, results, tmp_path)
     assert pixels[:150].min() < 100
 
 
+def add_rates(root: Path, inputs: dict, settings, rated: dict[str, tuple[Path, Path]]) -> None:
+    """The rate stage's files of every analysis x evidence set in ``inputs`` (the report rule
+    lists them all): for the analyses in ``rated``, its files (summary, diagnostics), their
+    binomial fits made 'not modelled' with the rate fit's counts; 'not a rate outcome' for the
+    others."""
+    inputs["rates"] = []
+    for evidence in settings.evidence.run:
+        for name in settings.analyses:
+            rates = root / layout.fill(layout.RATES, evidence=evidence, analysis=name)
+            diagnostics = root / layout.fill(
+                layout.RATES_DIAGNOSTICS, evidence=evidence, analysis=name
+            )
+            rates.parent.mkdir(parents=True, exist_ok=True)
+            inputs["rates"] += [str(rates), str(diagnostics)]
+            if name not in rated:
+                pd.DataFrame([{"quantity": "status", "note": "participants"}]).to_csv(rates)
+                diagnostics.write_text(json.dumps({"status": "not a rate outcome"}))
+                continue
+            shutil.copy(rated[name][0], rates)
+            shutil.copy(rated[name][1], diagnostics)
+            record = json.loads(diagnostics.read_text())["evidence"]
+            for prior in settings.priors:
+                files = layout.fit_files(evidence, name, prior)
+                pd.DataFrame([{"quantity": "status", "note": "not modelled"}]).to_csv(
+                    root / files.summary, index=False
+                )
+                (root / files.diagnostics).write_text(
+                    json.dumps({"status": "not modelled", "note": "events", "evidence": record})
+                )
+
+
 def rewrite_fit(root: Path, inputs: dict, analysis: str, **changes) -> None:
     """Rewrite the main-evidence, primary-prior fit of ``analysis`` in ``inputs``."""
     for fit in layout.fits_index(inputs["fits"]).items():
@@ -616,7 +649,7 @@ def test_sparse_data_gives_counts_not_probabilities(small_settings, tmp_path):
     part = html[html.index('id="analysis-mortality"') :]
     assert "insufficient evidence" in part[:2000] and "0.26" not in part[:3000]
     assert any(
-        "Mortality (1 trial" in s and "insufficient evidence" in s
+        "Mortality (1 trial" in s["text"] and "insufficient evidence" in s["text"]
         for s in context["plain_language"]
     )
 
@@ -639,7 +672,9 @@ def test_mixed_definitions_give_an_odds_ratio_only(small_settings, tmp_path):
     sof = html[html.index('id="summary"') : html.index('id="plain-language"')]
     heroin = sof[sof.index("Illicit") : sof.index("Mortality")]
     assert why in heroin and "1.50" not in heroin  # the RR in the summary files is 1.5
-    sentence = next(s for s in context["plain_language"] if s.startswith("Illicit"))
+    sentence = next(
+        s["text"] for s in context["plain_language"] if s["analysis"] == "illicit_heroin"
+    )
     assert "odds of the outcome" in sentence and "per 100" not in sentence and why in sentence
 
 

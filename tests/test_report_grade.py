@@ -9,7 +9,8 @@ from html import unescape
 import pandas as pd
 import pytest
 from certainty_data import THREE, draws, fit_inputs
-from test_report import context_for, write_results
+from report_checks import disagreements, stated
+from test_report import add_rates, context_for, rewrite_fit, write_results
 
 from hatmeta import layout
 from hatmeta.certainty.assess import certainty_table
@@ -36,6 +37,8 @@ def graded(project_settings, tmp_path):
     }
     frame, _ = certainty_table(certainty, fits, None)
     inputs = write_results(tmp_path, settings)
+    # The report's fits are those the certainty table rated: mortality has one trial.
+    rewrite_fit(tmp_path, inputs, "mortality", or_median=0.9, trials=["A"], events=30)
     path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
@@ -71,7 +74,8 @@ def test_summary_of_findings_csv_has_grade_columns(graded):
     notes = row["footnotes"].split(" | ")
     assert [n.split(". ", 1)[0] for n in notes] == [str(i) for i in range(1, len(notes) + 1)]
     assert notes[-1].startswith(f"{len(notes)}. Publication bias")
-    assert sof_frame(frame).equals(sof)
+    # the CSV is the table shown: the certainty rows with the report's results
+    assert sof_frame(frame, context["results"]).equals(sof)
 
 
 def test_methods_state_every_certainty_rule_from_the_config(graded):
@@ -147,6 +151,9 @@ def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings,
     fits = {"illicit_heroin": fit_inputs(THREE, draws(math.log(2.5), 0.1)), "sae": not_modelled}
     frame, _ = certainty_table(certainty, fits, None, {"sae": rates})
     inputs = write_results(tmp_path, settings)
+    add_rates(
+        tmp_path, inputs, settings, {"sae": (tmp_path / "rates.csv", tmp_path / "rates.json")}
+    )
     path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(path, index=False)
@@ -165,15 +172,20 @@ def test_a_count_of_events_is_rated_in_the_grade_table_and_csv(project_settings,
     assert "Indirectness: serious. Person-time approximated" in grade
     sof = context["grade_frame"].set_index("analysis").loc["sae"]
     assert sof["relative_effect"] == relative and sof["certainty"].endswith(row["certainty"])
+    # the Bayesian detail and the plain-language box state the same rate ratio
+    assert set(stated(html)["sae"]) == {"grade", "bayes", "plain"}
+    assert disagreements(html) == []
     assert sof["risk_with_control"].startswith(row["control_rate_text"])
     assert sof["risk_difference"] == row["risk_difference"]
 
 
-def test_an_analysis_after_the_first_of_its_outcome_is_labelled_a_sensitivity_analysis(
-    project_settings, tmp_path
-):
-    """The first analysis of an outcome is its primary one; every later one is shown in the
-    summary of findings (HTML and CSV) as a sensitivity analysis of it."""
+NO_COUNTS = "no per-arm counts (events and total) in the sheet; statuses: reported"
+
+
+def sensitivity_run(project_settings, tmp_path, added: list[str], matrix: bool = True):
+    """A primary analysis (illicit_heroin), its sensitivity analysis (illicit_heroin_with_nl)
+    whose fit pools the primary's trials plus ``added``, and another outcome; with the trial x
+    analysis matrix saying why NL2003 has no usable counts (``matrix``)."""
     names = ("illicit_heroin", "illicit_heroin_with_nl", "mortality")
     analyses = {k: project_settings.analyses[k] for k in names}
     certainty = project_settings.certainty._replace(analyses=analyses)
@@ -184,7 +196,36 @@ def test_an_analysis_after_the_first_of_its_outcome_is_labelled_a_sensitivity_an
     )
     fit = fit_inputs(THREE, draws(math.log(2.5), 0.1), tau=0.7, baseline=0.2)
     frame, _ = certainty_table(certainty, dict.fromkeys(names, fit), None)
-    primary_title = analyses["illicit_heroin"].title
+    inputs = write_results(tmp_path, settings)
+    trials = ["CH1998", "DE2007", "EN2010"]
+    rewrite_fit(tmp_path, inputs, "illicit_heroin_with_nl", or_median=3.1234, trials=trials + added)
+    path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    inputs["certainty"] = str(path)
+    if matrix:
+        flow = pd.DataFrame(
+            {
+                "trial": [*trials, "NL2003"],
+                "illicit_heroin": ["included"] * 3 + ["not in the analysis's trial list"],
+                "illicit_heroin_with_nl": ["included"] * 3
+                + ["included" if "NL2003" in added else NO_COUNTS],
+                "mortality": ["included"] * 4,
+            }
+        )
+        inputs["flow_matrix"] = str(tmp_path / "trial_flow.csv")
+        flow.to_csv(inputs["flow_matrix"], index=False)
+    return settings, inputs, frame
+
+
+def test_an_analysis_after_the_first_of_its_outcome_is_labelled_a_sensitivity_analysis(
+    project_settings, tmp_path
+):
+    """The first analysis of an outcome is its primary one; every later one that pools other
+    trials is shown in the summary of findings (HTML and CSV) as a sensitivity analysis of
+    it."""
+    settings, inputs, frame = sensitivity_run(project_settings, tmp_path, ["NL2003"])
+    primary_title = settings.analyses["illicit_heroin"].title
     assert frame.set_index("analysis")["sensitivity_of"].to_dict() == {
         "illicit_heroin": "",
         "illicit_heroin_with_nl": primary_title,
@@ -193,11 +234,42 @@ def test_an_analysis_after_the_first_of_its_outcome_is_labelled_a_sensitivity_an
     sof = sof_frame(frame).set_index("analysis")["outcome"]
     assert sof["illicit_heroin_with_nl"].endswith(f"(sensitivity analysis of: {primary_title})")
     assert "sensitivity" not in sof["illicit_heroin"] + sof["mortality"]
-    inputs = write_results(tmp_path, settings)
-    path = tmp_path / layout.fill(layout.CERTAINTY, evidence="all")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False)
-    inputs["certainty"] = str(path)
-    html = unescape(render(context_for(settings, inputs)))
+    context = context_for(settings, inputs)
+    html = unescape(render(context))
     grade = html[html.index('id="grade"') : html.index('id="summary"')]
     assert grade.count(f"Sensitivity analysis of: {primary_title}") == 1
+    assert 'data-analysis="illicit_heroin_with_nl"' in grade and "changes nothing" not in grade
+    assert "illicit_heroin_with_nl" in set(context["grade_frame"]["analysis"])
+    section = html[html.index('id="analysis-illicit_heroin_with_nl"') :]
+    assert "Adds nothing over" not in section[:1500] and "Forest plot" in section[:6000]
+
+
+@pytest.mark.parametrize("matrix", [True, False], ids=["with_matrix", "without_matrix"])
+def test_a_sensitivity_analysis_of_the_same_trials_is_a_note_not_a_row(
+    project_settings, tmp_path, matrix
+):
+    """A sensitivity analysis whose fit pools exactly its primary analysis's trials gets no row
+    of its own (HTML and CSV): the primary's row says what it would add and why that changes
+    nothing."""
+    settings, inputs, _ = sensitivity_run(project_settings, tmp_path, [], matrix)
+    title = settings.analyses["illicit_heroin_with_nl"].title
+    context = context_for(settings, inputs)
+    html = unescape(render(context))
+    grade = html[html.index('id="grade"') : html.index('id="summary"')]
+    assert 'data-analysis="illicit_heroin_with_nl"' not in grade
+    assert "Sensitivity analysis of:" not in grade
+    if matrix:
+        said = (
+            f'Sensitivity analysis "{title}": adding NL2003 changes nothing: no usable counts '
+            f"(NL2003: {NO_COUNTS})"
+        )
+    else:
+        said = f'Sensitivity analysis "{title}" changes nothing: the trials it adds have no usable'
+    primary = grade[grade.index('data-analysis="illicit_heroin"') :]
+    assert said in primary[: primary.index("</tr>")]
+    csv = context["grade_frame"].set_index("analysis")
+    assert "illicit_heroin_with_nl" not in csv.index
+    assert said in csv.at["illicit_heroin", "comments"]
+    assert "changes nothing" not in csv.at["mortality", "comments"]
+    section = html[html.index('id="analysis-illicit_heroin_with_nl"') :]
+    assert "Adds nothing over" in section[:1500]

@@ -27,6 +27,7 @@ from conftest import (
 )
 
 from hatmeta.codeprint import PackageCode
+from hatmeta.config import load_settings, sensitivity_of
 
 #: Lints we accept on purpose. The whole workflow runs in one uv-locked environment
 #: (uv.lock), so per-rule conda environments would duplicate the lock file; the registries
@@ -239,7 +240,22 @@ def test_the_report_opens_with_the_grade_summary_of_findings(small_run):
     results = small_run / "results"
     sof = pd.read_csv(results / "report/summary_of_findings.csv").set_index("analysis")
     certainty = pd.read_csv(results / "certainty/all/certainty.csv").set_index("analysis")
-    assert list(sof.index) == list(certainty.index)
+    # Every analysis has a row, but a sensitivity analysis whose fit pooled exactly its primary
+    # analysis's trials: its primary's row says that it changes nothing.
+    settings = load_settings(CONFIG)
+    copies = {}
+    for name, primary in sensitivity_of(settings.analyses).items():
+        trials = [
+            pd.read_csv(results / f"fits/all/{n}/{settings.analyses[n].primary_prior}/trials.csv")
+            for n in (name, primary)
+        ]
+        if len(trials[0]) and trials[0].equals(trials[1]):
+            copies[name] = primary
+    assert copies, "the real config has sensitivity analyses that add no trial with counts"
+    assert list(sof.index) == [name for name in certainty.index if name not in copies]
+    for name, primary in copies.items():
+        assert f'"{settings.analyses[name].title}"' in sof.at[primary, "comments"]
+        assert "changes nothing" in sof.at[primary, "comments"]
     assert (results / "report/bayesian_summary.csv").stat().st_size > 0
     html = (results / "report/report.html").read_text()
     assert html.index('id="grade"') < html.index('id="summary"')

@@ -171,6 +171,17 @@ def primary_analyses(analyses: Mapping[str, Analysis]) -> list[str]:
     return list(first.values())
 
 
+def sensitivity_of(analyses: Mapping[str, Analysis]) -> dict[str, str]:
+    """Each sensitivity analysis (every analysis after the first of its outcome) with its
+    primary analysis (:func:`primary_analyses`)."""
+    primary = {analyses[name].outcome.name: name for name in primary_analyses(analyses)}
+    return {
+        name: primary[analysis.outcome.name]
+        for name, analysis in analyses.items()
+        if primary[analysis.outcome.name] != name
+    }
+
+
 class ExtraBaseline(NamedTuple):
     """A further control risk the summary of findings shows absolute effects at."""
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 #: The unit of a count of participants with the event (the sheet's ``unit`` column).
 PARTICIPANTS = "participants"
+#: The binomial fit's status for counts of events, which the rate model pools instead.
+NOT_MODELLED = "not modelled"
 
 
 class TrialCounts(NamedTuple):
@@ -101,6 +103,16 @@ def sufficiency(counts: TrialCounts, rules: SparseData) -> str:
     if counts.events < rules.min_events:
         short.append(f"{plural(counts.events, 'event')} (fewer than {rules.min_events})")
     return " and ".join(short)
+
+
+def rated_by_rates(fit_status: str, rate_fitted: bool) -> bool:
+    """Whether an analysis's result is its rate fit rather than its binomial fit: its counts
+    are events (the binomial model left it :data:`NOT_MODELLED`) and the rate model pooled them.
+
+    The one decision the certainty stage and the report both take, so that the summary of
+    findings, the Bayesian detail and the plain-language text speak of the same result.
+    """
+    return rate_fitted and fit_status == NOT_MODELLED
 
 
 def plural(count: int, noun: str) -> str:

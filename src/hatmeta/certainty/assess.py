@@ -37,7 +37,7 @@ from hatmeta.certainty.domains import (
     symbols,
 )
 from hatmeta.certainty.statements import no_estimate, size, statement
-from hatmeta.evidence_rules import TrialCounts, sufficiency
+from hatmeta.evidence_rules import TrialCounts, rated_by_rates, sufficiency
 
 if TYPE_CHECKING:
     from hatmeta.certainty.events import RateInputs
@@ -160,7 +160,7 @@ def assess_analysis(
     An analysis the binomial model leaves out because its counts are events ("not modelled")
     is rated from its rate fit when ``rates`` has one (:mod:`hatmeta.certainty.events`).
     """
-    if rates is not None and rates.fitted and fit.diagnostics.get("status") == "not modelled":
+    if rates is not None and rated_by_rates(fit.diagnostics.get("status", ""), rates.fitted):
         from hatmeta.certainty.events import assess_events
 
         return assess_events(analysis, fit, rates, rob, settings)
@@ -291,19 +291,15 @@ def certainty_table(
 ) -> tuple[pd.DataFrame, dict[str, RegressionTest]]:
     """One row per analysis (in config order), and the funnel tests that were run; ``rates``:
     the rate fits by analysis, for the analyses whose counts are events."""
-    from hatmeta.config import primary_analyses
+    from hatmeta.config import sensitivity_of
 
     rows, tests = [], {}
     rates = rates or {}
-    primary = {
-        settings.analyses[name].outcome.name: settings.analyses[name]
-        for name in primary_analyses(settings.analyses)
-    }
+    primary = sensitivity_of(settings.analyses)
     for name, analysis in settings.analyses.items():
         row, test = assess_analysis(analysis, fits[name], rob, settings, rates.get(name))
-        first = primary[analysis.outcome.name]
         # Every analysis after the first of its outcome is one of its sensitivity analyses.
-        row["sensitivity_of"] = "" if first.name == name else first.title
+        row["sensitivity_of"] = settings.analyses[primary[name]].title if name in primary else ""
         rows.append(row)
         if test is not None:
             tests[name] = test

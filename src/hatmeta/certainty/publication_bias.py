@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hatmeta.certainty.domains import Domain
+from hatmeta.display import p_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,7 +130,7 @@ def assess(
     level = 1 if test.p < threshold else 0
     numbers = (
         f"Regression test for funnel asymmetry over {k} trials: slope {test.slope:.2f} (SE "
-        f"{test.se:.2f}), t = {test.t:.2f} on {test.df} df, p = {test.p:.3f} "
+        f"{test.se:.2f}), t = {test.t:.2f} on {test.df} df, {p_text(test.p)} "
         f"({'below' if level else 'not below'} {threshold:g})."
     )
     return Domain("publication_bias", level, rule, numbers), test

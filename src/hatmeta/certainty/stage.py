@@ -19,6 +19,7 @@ from hatmeta.certainty.assess import FitInputs, certainty_table, follow_up, read
 from hatmeta.certainty.events import MEASURE as RATE_MEASURE
 from hatmeta.certainty.events import RateInputs, read_rate_inputs
 from hatmeta.certainty.publication_bias import trial_log_odds_ratios
+from hatmeta.display import p_text
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -142,7 +143,7 @@ def funnel_figure(
             f"{analysis.title}: {len(fit.trials)} trial(s); no funnel plot or asymmetry test "
             f"with fewer than {settings.publication_min_trials}."
         )
-    text = f"Regression test (predictor {test.predictor}): p = {test.p:.3f}"
+    text = f"Regression test (predictor {test.predictor}): {p_text(test.p)}"
     if measure == RATE_MEASURE:
         return placeholder(
             f"{analysis.title}: {text}, on the trials' log rate ratios; the funnel plot is drawn "

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-DASH = "\u2013"  # shown for a missing number
+from hatmeta.display import DASH
 
 
 def missing(value: Any) -> bool:
@@ -112,3 +112,39 @@ def table(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> dict
                 cells.append(fmt_number(value))
         rows.append(cells)
     return {"header": [headers.get(c, c) for c in columns], "rows": rows}
+
+
+#: Column widths of a fitted table, in characters: a column gets its longest word (up to
+#: ``WORD_CAP``) and the cell padding, then a sixth of the rest of its longest text (up to
+#: ``TEXT_CAP``), so that short columns keep their words whole and long texts wrap.
+WORD_CAP, TEXT_CAP, PADDING = 16, 60, 3
+
+
+def column_widths(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """Widths (percentages summing to 100) for a table laid out to fit the text column.
+
+    A column's weight is its longest word (capped at :data:`WORD_CAP` characters) plus
+    :data:`PADDING`, plus a sixth of what its longest text (header or cell, capped at
+    :data:`TEXT_CAP`) has beyond that word: words stay whole where the column allows it, and
+    long texts wrap.
+
+    Parameters
+    ----------
+    header
+        The column headers.
+    rows
+        The rows' cells, as displayed.
+
+    Returns
+    -------
+    list of float
+        One width per column, in percent of the table's width.
+    """
+    weights = []
+    for i, name in enumerate(header):
+        texts = [str(name), *(str(row[i]) for row in rows if i < len(row))]
+        word = min(max((len(w) for t in texts for w in t.split()), default=1), WORD_CAP)
+        longest = min(max(len(t) for t in texts), TEXT_CAP)
+        weights.append(word + PADDING + max(longest - word, 0) / 6)
+    total = sum(weights)
+    return [round(100 * w / total, 2) for w in weights]

@@ -4,6 +4,7 @@ the certainty rules for the methods, from the config."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from hatmeta.certainty import (
 from hatmeta.certainty.assess import SEPARATOR
 from hatmeta.certainty.domains import DOMAIN_NAMES, DOMAINS
 from hatmeta.report.format import DASH, fmt_interval, fmt_ratio, missing
+from hatmeta.report.results import relative_effect
 
 if TYPE_CHECKING:
     from hatmeta.config import CertaintySettings
@@ -42,16 +44,25 @@ def _text(value: Any) -> str:
     return "" if missing(value) else str(value)
 
 
-#: The relative effect's name and columns, by ``effect_measure`` of the certainty table.
-RELATIVE = {"OR": ("OR", "or"), "rate ratio": ("Rate ratio", "rate_ratio")}
-
-
-def _relative(row: dict[str, Any]) -> str:
-    name, prefix = RELATIVE[_text(row.get("effect_measure")) or "OR"]
-    if missing(row.get(f"{prefix}_median")):
+def _relative(row: Mapping[str, Any]) -> str:
+    name, median, lower, upper = relative_effect(row)
+    if missing(median):
         return f"not estimated ({row.get('status', '')}; see comments)"
-    interval = fmt_interval(row[f"{prefix}_lower"], row[f"{prefix}_upper"])
-    return f"{name} {fmt_ratio(row[f'{prefix}_median'])} ({interval})"
+    return f"{name} {fmt_ratio(median)} ({fmt_interval(lower, upper)})"
+
+
+def agreeing(row: Mapping[str, Any], result: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The report's result of an analysis (:func:`hatmeta.report.results.result_row`), after
+    checking that its certainty row rated that result: the same status and effect measure
+    (a certainty table from other fits, e.g. a stale one, is an error, not a silent mismatch)."""
+    rated = (row.get("status"), _text(row.get("effect_measure")) or "OR")
+    shown = (result.get("status"), result.get("effect_measure"))
+    if rated != shown:
+        raise ValueError(
+            f"{row['analysis']}: the certainty table rated a result with status and measure "
+            f"{rated}, but the fits give {shown}; re-run the certainty stage"
+        )
+    return result
 
 
 def _control(row: dict[str, Any]) -> tuple[str, str]:
@@ -75,14 +86,25 @@ def _certainty(row: dict[str, Any]) -> str:
 
 
 def grade_rows(
-    frame: pd.DataFrame, column: str = "notes"
+    frame: pd.DataFrame,
+    column: str = "notes",
+    results: Mapping[str, Mapping[str, Any]] | None = None,
+    unchanged: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Display rows of the summary of findings, and its footnotes numbered in table order
     (each row carries the numbers of its own; a footnote two rows share is written once).
     ``column``: ``notes`` (the numbers only, the rules listed once beside the table) or
-    ``footnotes`` (each with its rule)."""
+    ``footnotes`` (each with its rule). ``results``: the report's result of each analysis
+    (main evidence set), whose relative effect the row states (:func:`agreeing`); without
+    them, the certainty row's own. ``unchanged``: by primary analysis, its sensitivity
+    analyses that change nothing with their notes (:func:`hatmeta.report.sensitivity.notes`):
+    they get no row of their own, their primary's row carries the notes."""
+    unchanged = unchanged or {}
+    copies = {name for notes in unchanged.values() for name in notes}
     rows, footnotes = [], []
     for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        if row["analysis"] in copies:
+            continue
         own = [note for note in _text(row.get(column)).split(SEPARATOR) if note]
         numbers = []
         for note in own:
@@ -105,7 +127,9 @@ def grade_rows(
                 "rating": None if missing(row.get("rating")) else int(row["rating"]),
                 "notes": numbers,
                 "note_texts": own,
-                "relative": _relative(row),
+                "relative": _relative(
+                    row if results is None else agreeing(row, results[row["analysis"]])
+                ),
                 "control": control,
                 "baseline_source": source,
                 "difference": _text(row.get("risk_difference")),
@@ -117,6 +141,7 @@ def grade_rows(
                     b for b in _text(row.get("other_baselines")).split(SEPARATOR) if b
                 ],
                 "statement": _text(row.get("statement")),
+                "unchanged": list(unchanged.get(row["analysis"], {}).values()),
             }
         )
     return rows, footnotes
@@ -126,10 +151,15 @@ def _sensitivity(primary_title: str) -> str:
     return f" (sensitivity analysis of: {primary_title})" if primary_title else ""
 
 
-def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The summary of findings as a table (one row per analysis; its footnotes in full, each
-    with its rule, numbered within the row)."""
-    rows, _ = grade_rows(frame, "footnotes")
+def sof_frame(
+    frame: pd.DataFrame,
+    results: Mapping[str, Mapping[str, Any]] | None = None,
+    unchanged: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """The summary of findings as a table (one row per analysis shown; its footnotes in full,
+    each with its rule, numbered within the row; ``results`` and ``unchanged`` as for
+    :func:`grade_rows`, the notes of the latter after the comments)."""
+    rows, _ = grade_rows(frame, "footnotes", results, unchanged)
     out = []
     for r in rows:
         control = r["control"] or DASH
@@ -146,7 +176,7 @@ def sof_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 "relative_effect": r["relative"],
                 "risk_with_control": control,
                 "risk_difference": r["difference"] or r["no_absolute"] or DASH,
-                "comments": r["statement"],
+                "comments": " ".join([r["statement"], *(f"{n}." for n in r["unchanged"])]),
                 "footnotes": SEPARATOR.join(
                     f"{i}. {note}" for i, note in enumerate(r["note_texts"], start=1)
                 ),

@@ -20,10 +20,17 @@ import jinja2
 import pandas as pd
 
 from hatmeta.io import write_text
-from hatmeta.report.format import fmt_number, fmt_prob, fmt_ratio
+from hatmeta.report.format import column_widths, fmt_number, fmt_prob, fmt_ratio, records
 from hatmeta.report.grade import certainty_rules, grade_rows, sof_frame
 from hatmeta.report.methods import methods
-from hatmeta.report.results import NOT_SHOWN, ReportInputs, read_fit, summary_of_findings
+from hatmeta.report.results import (
+    NOT_SHOWN,
+    ReportInputs,
+    read_fit,
+    read_rates,
+    results_table,
+    summary_analyses,
+)
 from hatmeta.report.sections import (
     analysis_sections,
     audit_bibliography,
@@ -33,6 +40,7 @@ from hatmeta.report.sections import (
     rank_plots,
     sof_rows,
 )
+from hatmeta.report.sensitivity import notes, read_matrix, unchanged
 from hatmeta.report.text import plain_language
 
 if TYPE_CHECKING:
@@ -69,14 +77,26 @@ def build_context(
         Sections of optional review-specific stages (e.g. :func:`hatmeta.riott.report.section`).
     """
     fits = {key: read_fit(files) for key, files in inputs.fits.items()}
+    rates = {key: read_rates(files) for key, files in inputs.rates.items()}
     evidence_sets = list(settings.evidence.run)
     main = settings.evidence.main
-    sof = summary_of_findings(settings, fits)
+    # One result per analysis and evidence set: every part of the report states these.
+    results = results_table(settings, fits, rates)
+    sof = results[results["analysis"].isin(summary_analyses(settings.analyses))]
+    sof = sof.reset_index(drop=True)
+    by_analysis = {r["analysis"]: r for r in records(results[results["evidence"] == main])}
+    # Sensitivity analyses that pool their primary analysis's trials get a note, not a row.
+    copies = unchanged(settings, fits, main)
+    unchanged_notes = notes(settings, copies, read_matrix(inputs.flow_matrix))
     treatment, control = settings.comparison.treatment_label, settings.comparison.control_label
     diagnostics = diagnostics_rows(settings, fits)
     published = None if inputs.published is None else pd.read_csv(inputs.published)
     certainty = pd.read_csv(inputs.certainty) if inputs.certainty else None
-    grade, grade_notes = ([], []) if certainty is None else grade_rows(certainty)
+    grade, grade_notes = (
+        ([], [])
+        if certainty is None
+        else grade_rows(certainty, results=by_analysis, unchanged=unchanged_notes)
+    )
     return {
         "title": settings.report.title,
         "evidence_sets": evidence_sets,
@@ -85,20 +105,23 @@ def build_context(
         "control": control,
         "grade": grade,
         "grade_notes": grade_notes,
-        "grade_frame": None if certainty is None else sof_frame(certainty),
+        "grade_frame": None
+        if certainty is None
+        else sof_frame(certainty, by_analysis, unchanged_notes),
         "certainty_rules": certainty_rules(
             settings.certainty,
             settings.data.risk_of_bias is not None or settings.data.rob2_answers is not None,
         ),
+        "results": by_analysis,
         "sof": sof_rows(sof, evidence_sets),
         "sof_frame": sof,
         "not_shown": NOT_SHOWN,
         "sparse": settings.sparse_data,
         "plain_language": plain_language(sof, main, treatment, control),
         "methods": methods(settings),
-        "analyses": analysis_sections(settings, inputs, fits, certainty),
+        "analyses": analysis_sections(settings, inputs, fits, certainty, copies),
         "published": None if published is None else published_rows(published),
-        "sections": list(sections),
+        "sections": [fitted(section) for section in sections],
         "diagnostics": diagnostics,
         "n_flagged": sum(r["status"] == "flagged" for r in diagnostics),
         "rank_plots": rank_plots(settings, inputs, fits),
@@ -107,6 +130,16 @@ def build_context(
         "provenance": dict(provenance),
         "config_yaml": config_yaml,
     }
+
+
+def fitted(section: Mapping[str, Any]) -> dict[str, Any]:
+    """A section whose tables each carry column widths (:func:`column_widths`, unless given),
+    so that the template lays them out to fit the text column."""
+    tables = [
+        {"widths": column_widths(t["header"], t["rows"])} | dict(t)
+        for t in section.get("tables", [])
+    ]
+    return dict(section) | {"tables": tables}
 
 
 def environment() -> jinja2.Environment:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta import layout
-from hatmeta.evidence_rules import TrialCounts, sufficiency
+from hatmeta.evidence_rules import TrialCounts, rated_by_rates, sufficiency
 
 if TYPE_CHECKING:
     from hatmeta.config import Analysis, Settings, SparseData
@@ -38,12 +38,14 @@ class ReportInputs:
     #: The certainty table of the main evidence set, and the funnel plots.
     certainty: str | None = None
     funnel: dict[str, str] = field(default_factory=dict)
+    #: The trial x analysis matrix (main evidence set), when the run has a trials table.
+    flow_matrix: str | None = None
 
     @classmethod
     def from_paths(cls, inputs: Mapping[str, Any]) -> ReportInputs:
         """From named input lists (the report rule's ``input``): ``audit``, ``fits``,
         ``classical``, ``figures``, ``rates``, ``certainty`` and, when configured,
-        ``published`` and ``published_effects``."""
+        ``published``, ``published_effects`` and ``flow_matrix``."""
         figures = list(inputs["figures"])
         published = list(_as_list(inputs.get("published")))
         effects = list(_as_list(inputs.get("published_effects")))
@@ -60,6 +62,7 @@ class ReportInputs:
             published_effects=effects[0] if effects else None,
             certainty=certainty[0] if certainty else None,
             funnel=_by_analysis(layout.FUNNEL, figures),
+            flow_matrix=inputs.get("flow_matrix"),
         )
 
 
@@ -114,6 +117,10 @@ class RateTables:
     def status(self) -> str:
         return self.diagnostics.get("status", "unknown")
 
+    @property
+    def fitted(self) -> bool:
+        return self.summary is not None and "rate_ratio" in self.summary.index
+
 
 def read_rates(files: tuple[str, str]) -> RateTables:
     """The rate summary and diagnostics of one analysis (:mod:`hatmeta.bayes.rate_stage`)."""
@@ -134,14 +141,24 @@ def _value(summary: pd.DataFrame | None, quantity: str, column: str = "median") 
 NOT_SHOWN = ("no data", "not run", "not modelled", "insufficient evidence")
 
 
-def verdict(fit: FitTables, rules: SparseData) -> tuple[str, str]:
-    """What the report says of a fit: its status, or ``insufficient evidence``
-    (:mod:`hatmeta.evidence_rules`), and why."""
+def verdict(fit: FitTables | RateTables, rules: SparseData) -> tuple[str, str]:
+    """What the report says of a fit (binomial or rate): its status, or ``insufficient
+    evidence`` (:mod:`hatmeta.evidence_rules`), and why."""
     counts = fit.diagnostics.get("evidence")
     if fit.status in NOT_SHOWN or counts is None:
         return fit.status, fit.diagnostics.get("note", "")
     short = sufficiency(TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), rules)
     return ("insufficient evidence", short) if short else (fit.status, "")
+
+
+#: The relative effect of a result row (and of a certainty row): its name and column prefix,
+#: by ``effect_measure``.
+RELATIVE = {"OR": ("OR", "or"), "rate ratio": ("Rate ratio", "rate_ratio")}
+#: Why a rate result has no risk ratio or risk difference.
+NO_RISKS = (
+    "counts of events are pooled as a rate ratio; their rates per person-time are in the "
+    "analysis's section"
+)
 
 
 def fit_row(fit: FitTables, rules: SparseData) -> dict[str, Any]:
@@ -152,6 +169,7 @@ def fit_row(fit: FitTables, rules: SparseData) -> dict[str, Any]:
     row: dict[str, Any] = {
         "status": status,
         "reason": reason,
+        "effect_measure": "OR",
         "events": counts.get("events"),
         "baseline_source": counts.get("baseline_source", ""),
         "no_absolute_measures": counts.get("no_absolute_measures", ""),
@@ -166,6 +184,7 @@ def fit_row(fit: FitTables, rules: SparseData) -> dict[str, Any]:
         ("RR", "rr"),
         ("RD", "rd"),
         ("tau", "tau"),
+        ("rate_ratio", "rate_ratio"),
     ):
         for column in ("median", "lower", "upper"):
             row[f"{key}_{column}"] = _value(summary, quantity, column)
@@ -179,6 +198,54 @@ def fit_row(fit: FitTables, rules: SparseData) -> dict[str, Any]:
         # Counts only: no probabilities (and no estimates) for what the evidence cannot carry.
         row |= {key: float("nan") for key, value in row.items() if isinstance(value, float)}
     return row
+
+
+def rate_numbers(rates: RateTables, rules: SparseData, higher_is_better: bool) -> dict[str, Any]:
+    """The headline numbers of a rate fit in the columns of :func:`fit_row`: the rate ratio
+    (``rate_ratio_*``), a new trial's rate ratio (``pred_*``), tau and P(benefit), with the rate
+    fit's verdict and counts of events; no OR, RR or RD."""
+    summary = rates.summary
+    status, reason = verdict(rates, rules)
+    above = _value(summary, "P(rate_ratio > 1)", "mean")
+    row: dict[str, Any] = {
+        "status": status,
+        "reason": reason,
+        "effect_measure": "rate ratio",
+        "events": (rates.diagnostics.get("evidence") or {}).get("events"),
+        "no_absolute_measures": NO_RISKS,
+        "p_benefit": above if higher_is_better else 1 - above,
+    }
+    for quantity, key in (("rate_ratio", "rate_ratio"), ("rate_ratio_new_trial", "pred")):
+        for column in ("median", "lower", "upper"):
+            row[f"{key}_{column}"] = _value(summary, quantity, column)
+    for column in ("median", "lower", "upper"):
+        row[f"tau_{column}"] = _value(summary, "tau", column)
+        row |= {f"{key}_{column}": float("nan") for key in ("or", "rr", "rd", "nn")}
+    row |= dict.fromkeys(("p_relevant", "baseline_risk", "nn_p_benefit"), float("nan"))
+    if status in NOT_SHOWN:
+        row |= {key: float("nan") for key, value in row.items() if isinstance(value, float)}
+    return row
+
+
+def result_row(
+    fit: FitTables, rates: RateTables | None, rules: SparseData, higher_is_better: bool
+) -> dict[str, Any]:
+    """The result of one analysis in one evidence set, which every part of the report states:
+    the binomial fit's (:func:`fit_row`), or, for counts of events that the rate model pooled
+    (:func:`hatmeta.evidence_rules.rated_by_rates`), the rate fit's (:func:`rate_numbers`)."""
+    row = fit_row(fit, rules)
+    if rates is None or not rated_by_rates(fit.status, rates.fitted):
+        return row
+    return row | rate_numbers(rates, rules, higher_is_better)
+
+
+def relative_effect(row: Mapping[str, Any]) -> tuple[str, float, float, float]:
+    """The relative effect of a result (or certainty) row: its name ('OR', 'Rate ratio'), median
+    and 95% interval (NaN when not estimated)."""
+    measure = row.get("effect_measure")
+    name, prefix = RELATIVE[measure if isinstance(measure, str) else "OR"]
+    values = (row.get(f"{prefix}_{c}") for c in ("median", "lower", "upper"))
+    return name, *(float("nan") if v is None else float(v) for v in values)
 
 
 def summary_analyses(analyses: Mapping[str, Analysis]) -> list[str]:
@@ -195,24 +262,42 @@ def summary_analyses(analyses: Mapping[str, Analysis]) -> list[str]:
     return chosen
 
 
-def summary_of_findings(
-    settings: Settings, fits: Mapping[tuple[str, str, str], FitTables]
+def results_table(
+    settings: Settings,
+    fits: Mapping[tuple[str, str, str], FitTables],
+    rates: Mapping[tuple[str, str], RateTables] | None = None,
+    names: Iterable[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per summary analysis x evidence set under the analysis's primary prior."""
+    """The result (:func:`result_row`) of each analysis in ``names`` (default: every analysis)
+    x evidence set, under the analysis's primary prior: the one table the summary of findings,
+    the Bayesian detail and the plain-language text are written from."""
     rows = []
-    for name in summary_analyses(settings.analyses):
+    for name in settings.analyses if names is None else names:
         analysis = settings.analyses[name]
         prior = analysis.primary_prior
+        higher = bool(analysis.outcome.higher_is_better)
         for evidence in settings.evidence.run:
+            fit = fits[(evidence, name, prior)]
+            found = (rates or {}).get((evidence, name))
             rows.append(
                 {
                     "analysis": name,
                     "title": analysis.title,
                     "event": analysis.outcome.event,
-                    "higher_is_better": bool(analysis.outcome.higher_is_better),
+                    "higher_is_better": higher,
                     "evidence": evidence,
                     "prior": prior,
-                    **fit_row(fits[(evidence, name, prior)], settings.sparse_data),
+                    **result_row(fit, found, settings.sparse_data, higher),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def summary_of_findings(
+    settings: Settings,
+    fits: Mapping[tuple[str, str, str], FitTables],
+    rates: Mapping[tuple[str, str], RateTables] | None = None,
+) -> pd.DataFrame:
+    """One row per summary analysis x evidence set under the analysis's primary prior
+    (:func:`results_table` of :func:`summary_analyses`)."""
+    return results_table(settings, fits, rates, summary_analyses(settings.analyses))

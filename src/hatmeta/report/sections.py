@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from hatmeta.classical import RATIOS
-from hatmeta.evidence_rules import TrialCounts, sufficiency
+from hatmeta.display import fmt_p, p_text
 from hatmeta.figures import prior_labels
 from hatmeta.report.format import (
     DASH,
@@ -21,7 +21,15 @@ from hatmeta.report.format import (
     records,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.results import NOT_SHOWN, FitTables, fit_row, read_rates
+from hatmeta.report.results import (
+    NOT_SHOWN,
+    FitTables,
+    fit_row,
+    read_rates,
+    relative_effect,
+    verdict,
+)
+from hatmeta.report.sensitivity import unchanged
 
 if TYPE_CHECKING:
     from hatmeta.config import Settings
@@ -42,7 +50,11 @@ def formatted_result(row: Mapping[str, Any]) -> dict[str, str]:
     }
     if row["status"] in NOT_SHOWN:
         return counts
+    measure, median, lower, upper = relative_effect(row)
     return counts | {
+        "measure": measure,
+        "effect": fmt_ratio(median),
+        "effect_ci": fmt_interval(lower, upper),
         "no_absolute": row.get("no_absolute_measures") or "",
         "baseline": f"{fmt_prob(row.get('baseline_risk'))} ({row.get('baseline_source') or ''})",
         "nn": f"{fmt_ratio(row['nn_median'])} ({fmt_interval(row['nn_lower'], row['nn_upper'])})",
@@ -98,7 +110,7 @@ def classical_rows(frame: pd.DataFrame, absolute: bool) -> list[dict[str, Any]]:
 
         q = DASH
         if not missing(r.get("Q")):
-            q = f"{fmt_number(r['Q'], 3)} ({fmt_number(r['df'])} df, p {fmt_number(r['p_Q'], 2)})"
+            q = f"{fmt_number(r['Q'], 3)} ({fmt_number(r['df'])} df, {p_text(r['p_Q'])})"
         rows.append(
             {
                 "method": r["method"],
@@ -125,7 +137,7 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 "left_out": r["left_out"].replace(";", ", "),
                 "kind": r.get("kind") or "",
-                "conflict_p": fmt_number(r.get("conflict_p"), 2),
+                "conflict_p": fmt_p(r.get("conflict_p")),
                 "n_included": fmt_number(r.get("n_included")),
                 "or": fmt_ratio(r["OR_median"]),
                 "interval": fmt_interval(r["OR_lower"], r["OR_upper"]),
@@ -135,20 +147,6 @@ def loo_rows(loo: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def same_as(name: str, settings: Settings, fits: Fits, evidence: str) -> str:
-    """The earlier analysis of the same outcome that pools exactly the same trials and counts
-    as ``name`` does ('' if none): an analysis that adds nothing says so."""
-    analysis = settings.analyses[name]
-    mine = fits[(evidence, name, analysis.primary_prior)].trials
-    for other, spec in settings.analyses.items():
-        if other == name:
-            return ""
-        theirs = fits[(evidence, other, spec.primary_prior)].trials
-        if spec.outcome == analysis.outcome and len(mine) and mine.equals(theirs):
-            return other
-    return ""
 
 
 def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[str, Any]]:
@@ -170,14 +168,13 @@ def rate_rows(settings: Settings, inputs: ReportInputs, name: str) -> list[dict[
             return fmt(row["median"]), fmt_interval(row["lower"], row["upper"], fmt)
 
         rate = fmt_number
-        counts = diag.get("evidence", {})
-        short = sufficiency(TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), rules)
+        # The sparse-data rule holds for rates as for risks: counts, no probabilities.
+        status, reason = verdict(fit, rules)
         rows.append(
             {
                 "evidence": evidence,
-                # The sparse-data rule holds for rates as for risks: counts, no probabilities.
-                "status": "insufficient evidence" if short else fit.status,
-                "reason": short,
+                "status": status,
+                "reason": reason,
                 "fit_status": fit.status,
                 "n_trials": int(diag.get("n_trials", 0)),
                 "events": diag.get("evidence", {}).get("events"),
@@ -231,12 +228,15 @@ def analysis_sections(
     inputs: ReportInputs,
     fits: Fits,
     certainty: pd.DataFrame | None = None,
+    copies: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Per analysis (main evidence set): figures, refits, classical, evidence sets, the rate
     model for counts of events, the published results of its outcome and the funnel plot where
-    publication bias was assessed; an analysis that pools the same trials as an earlier one
-    gets a notice instead."""
+    publication bias was assessed; a sensitivity analysis that pools the same trials as its
+    primary analysis (``copies``, default :func:`hatmeta.report.sensitivity.unchanged`) gets a
+    notice instead."""
     main = settings.evidence.main
+    copies = unchanged(settings, fits, main) if copies is None else copies
     effects = None if inputs.published_effects is None else pd.read_csv(inputs.published_effects)
     assessed = set()
     if certainty is not None and "publication_bias_p" in certainty:
@@ -254,7 +254,7 @@ def analysis_sections(
             "prior": prior,
             "prior_label": labels[prior],
             "status": row["status"],
-            "same_as": same_as(name, settings, fits, main),
+            "same_as": copies.get(name, ""),
             "result": formatted_result(row),
             "trials": records(fit.trials),
             "rates": rate_rows(settings, inputs, name),

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from hatmeta.display import p_text
 from hatmeta.intervals import interval
 from hatmeta.riott.facts import TestingDesign, published_counts, read_design
 from hatmeta.riott.testlevel import ArmPosterior, ArmSetting, fit_arms, imputed_responders
@@ -205,7 +206,7 @@ def _incompatible(role: str, check: Mapping[str, Any], inputs: Inputs) -> str:
         )
     return (
         f"{LABEL[role]} arm: the published {published} is implausible under the fitted model "
-        f"(posterior predictive p {check['predictive_p']:.2g})"
+        f"(posterior predictive {p_text(check['predictive_p'])})"
     )
 
 
