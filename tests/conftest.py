@@ -141,3 +141,18 @@ def retention_fit(runner):
     from bayes_data import GATE, HN05, RETENTION, fit_data
 
     return runner.fit(fit_data(RETENTION), HN05, GATE).tree
+
+
+#: Headless Chromium for the tests that look at the report, and the flags it needs here (no
+#: background networking: the machine has no network).
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CHROMIUM, CHROMIUM_FLAGS
 
 from hatmeta import layout
 from hatmeta.report.methods import docstring_blocks
@@ -556,8 +557,6 @@ def test_html_structure(small_settings, results, tmp_path):
 
 # --- (c) a headless browser renders it --------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium")
-
 
 @pytest.mark.skipif(
     CHROMIUM is None,
@@ -572,14 +571,7 @@ def test_report_renders_in_a_headless_browser(small_settings, results, tmp_path)
     subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={shot}",
             "--window-size=1280,2000",

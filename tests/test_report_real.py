@@ -6,14 +6,13 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM, CHROMIUM_FLAGS
 
-CHROMIUM = shutil.which("chromium")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="chromium not installed (apt-get install -y chromium); browser measurement skipped",
@@ -45,14 +44,7 @@ def table_widths(page: Path, workdir: Path, width: int = 1280) -> list[dict]:
     result = subprocess.run(
         [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={workdir / 'profile'}",
             f"--window-size={width},2000",
             "--virtual-time-budget=10000",

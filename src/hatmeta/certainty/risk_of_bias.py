@@ -51,7 +51,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hatmeta.certainty.domains import Domain
-from hatmeta.data.csvtext import ExtractionError, SheetProblem, read_text_table
+from hatmeta.data.csvtext import (
+    ExtractionError,
+    SheetProblem,
+    read_text_table,
+    undefined_outcome,
+)
 
 if TYPE_CHECKING:
     from hatmeta.config import Analysis, CertaintySettings
@@ -130,13 +135,7 @@ def read_risk_of_bias(
         if not row["trial"]:
             add(index, row, "trial", "empty trial")
         if row["outcome"] and row["outcome"] not in outcomes:
-            add(
-                index,
-                row,
-                "outcome",
-                f"outcome '{row['outcome']}' is not defined in the config (defined: "
-                f"{', '.join(outcomes)}; leave it blank for every outcome)",
-            )
+            add(index, row, "outcome", undefined_outcome(row["outcome"], outcomes))
         if row["domain"] not in DOMAINS:
             add(
                 index, row, "domain", f"got '{row['domain']}', expected one of {', '.join(DOMAINS)}"

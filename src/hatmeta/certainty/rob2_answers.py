@@ -33,7 +33,12 @@ from pathlib import Path
 import pandas as pd
 
 from hatmeta.certainty import rob2
-from hatmeta.data.csvtext import ExtractionError, SheetProblem, read_text_table
+from hatmeta.data.csvtext import (
+    ExtractionError,
+    SheetProblem,
+    read_text_table,
+    undefined_outcome,
+)
 
 COLUMNS = ("trial", "outcome", "question", "answer", "quote", "source", "location", "note")
 #: Columns of :func:`derive`'s table.
@@ -56,11 +61,7 @@ def _row_problems(path: str, raw: pd.DataFrame, keys: set[str], outcomes: list[s
         if not row["trial"]:
             add("trial", "empty trial")
         if row["outcome"] and row["outcome"] not in outcomes:
-            add(
-                "outcome",
-                f"outcome '{row['outcome']}' is not defined in the config (defined: "
-                f"{', '.join(outcomes)}; leave it blank for every outcome)",
-            )
+            add("outcome", undefined_outcome(row["outcome"], outcomes))
         if row["question"] not in rob2.QUESTIONS:
             add("question", f"got '{row['question']}', expected one of 1.1 to 5.3 (RoB 2)")
         answer = row["answer"]
@@ -135,27 +136,11 @@ def _logic_problems(path: str, table: pd.DataFrame) -> list[SheetProblem]:
 def read_rob2_answers(
     path: str | Path, source_keys: Iterable[str], outcomes: Iterable[str]
 ) -> pd.DataFrame:
-    """Read and validate the answers file.
-
-    Parameters
-    ----------
-    path
-        The file.
-    source_keys
-        The bibliography's keys; every ``source`` must be one of them.
-    outcomes
-        The config's outcome names; a non-blank ``outcome`` must be one of them.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns :data:`COLUMNS` as text and ``line``, each row's physical line.
-
-    Raises
-    ------
-    ExtractionError
-        Listing every problem with file, line, row key and column.
-    """
+    """Read and validate the answers file: every row (:func:`_row_problems`), then every
+    trial's answers for each outcome it has rows for against RoB 2's skip logic; as
+    :func:`hatmeta.certainty.risk_of_bias.read_risk_of_bias`, the rows come back as text with
+    their physical ``line``, and an ``ExtractionError`` lists every problem with file, line,
+    row key and column."""
     raw = read_text_table(path, COLUMNS, WHAT)
     if raw.empty:
         raise ExtractionError([SheetProblem(str(path), None, "", None, "the file has no rows")])

@@ -55,6 +55,15 @@ class ExtractionError(ValueError):
         super().__init__(f"{len(self.problems)} problem(s) in the extraction data:\n{lines}")
 
 
+def undefined_outcome(outcome: str, outcomes: Sequence[str]) -> str:
+    """The message for an ``outcome`` cell that names no outcome of the config (the files of
+    judgements and answers, where a blank cell means every outcome)."""
+    return (
+        f"outcome '{outcome}' is not defined in the config (defined: {', '.join(outcomes)}; "
+        "leave it blank for every outcome)"
+    )
+
+
 def _refuse(path: Path, message: str, line: int | None = None, column: str | None = None):
     raise ExtractionError([SheetProblem(str(path), line, "", column, message)])
 
