@@ -150,8 +150,8 @@ def section(
     callout = [
         f"This review assessed {len(assessed)} trial(s) itself with RoB 2 (individually "
         "randomised trials, effect of assignment), answering its signalling questions from the "
-        "trial reports, registries and published reviews, each answer with its quote and "
-        f"source. Of the {total} domain judgements of the trials the analyses consider "
+        "sources in its bibliography (trial reports, registries, reviews), each answer with its "
+        f"quote, source and location. Of the {total} domain judgements of the trials the analyses consider "
         f"(trial x domain x outcome), {informative} ({100 * informative / max(total, 1):.0f}%) "
         "are derived from answers with information; the others follow from 'no information' "
         "answers by the same rules, or (marked) from a published judgement.",
