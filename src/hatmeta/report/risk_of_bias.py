@@ -151,10 +151,11 @@ def section(
         f"This review assessed {len(assessed)} trial(s) itself with RoB 2 (individually "
         "randomised trials, effect of assignment), answering its signalling questions from the "
         "sources in its bibliography (trial reports, registries, reviews), each answer with its "
-        f"quote, source and location. Of the {total} domain judgements of the trials the analyses consider "
-        f"(trial x domain x outcome), {informative} ({100 * informative / max(total, 1):.0f}%) "
-        "are derived from answers with information; the others follow from 'no information' "
-        "answers by the same rules, or (marked) from a published judgement.",
+        f"quote, source and location. Of the {total} domain judgements of the trials the "
+        f"analyses consider (trial x domain x outcome), {informative} "
+        f"({100 * informative / max(total, 1):.0f}%) are derived from answers with information; "
+        "the others follow from 'no information' answers by the same rules, or (marked) from "
+        "a published judgement.",
         f"Overall judgement: {rule}.",
     ]
     if agreement:
