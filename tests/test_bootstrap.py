@@ -18,9 +18,11 @@ pytestmark = pytest.mark.setup
 
 def fresh_copy(dest: Path) -> Path:
     """The tracked files as they are in the work tree (what a clone of this change holds)."""
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, tracked):
         source = ROOT / name
         if source.is_file():

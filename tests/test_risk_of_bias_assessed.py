@@ -9,7 +9,7 @@ import pytest
 from certainty_data import THREE, bare_settings
 from test_rob2 import answer_rows, base, write
 
-from hatmeta.certainty import risk_of_bias, rob2_answers
+from hatmeta.certainty import risk_of_bias, rob2_answers, rob_assessment
 from hatmeta.config import Analysis, Outcome
 from hatmeta.report import risk_of_bias as report_rob
 
@@ -52,7 +52,7 @@ def test_the_reviews_judgement_replaces_a_published_one_and_is_shown_beside_it(t
             ("C", "", "overall", "not_found"),
         ]
     )
-    used = risk_of_bias.judgements_in_use(pub, mine, ["good"]).set_index(["trial", "domain"])
+    used = rob_assessment.judgements_in_use(pub, mine, ["good"]).set_index(["trial", "domain"])
     assert used.loc[("A", "randomisation"), ["judgement", "origin", "published"]].tolist() == [
         "high", "derived", "low"]  # fmt: skip
     assert used.loc[("A", "randomisation"), "path"] == "1.2 N: allocation not concealed"
@@ -69,7 +69,7 @@ def test_grade_uses_the_derived_overall_and_names_the_driving_domains(tmp_path, 
         "B": base(**{"3_1": "N", "3_2": "N", "3_3": "Y", "3_4": "PY"}),
         "C": base(),
     }
-    used = risk_of_bias.judgements_in_use(None, derived(tmp_path, answers), ["good"])
+    used = rob_assessment.judgements_in_use(None, derived(tmp_path, answers), ["good"])
     domain = risk_of_bias.assess(THREE, used, analysis(), settings)
     weights = risk_of_bias.log_or_weights(THREE)
     high = weights[["A", "B"]].sum() / weights.sum()
@@ -77,14 +77,14 @@ def test_grade_uses_the_derived_overall_and_names_the_driving_domains(tmp_path, 
     assert "(A: D2 high, B: D3 high)" in domain.numbers
     assert "derived from this review's RoB 2 answers: A, B, C" in domain.numbers
     # The same trials all low: not serious.
-    low = risk_of_bias.judgements_in_use(None, derived(tmp_path, dict.fromkeys("ABC", base())),
+    low = rob_assessment.judgements_in_use(None, derived(tmp_path, dict.fromkeys("ABC", base())),
                                          ["good"])  # fmt: skip
     assert risk_of_bias.assess(THREE, low, analysis(), settings).level == 0
 
 
 def test_some_concerns_are_named_after_the_high_ones(tmp_path, settings):
     answers = {"A": base(**{"1_2": "PN"}), "B": base(**{"5_1": "NI"}), "C": base()}
-    used = risk_of_bias.judgements_in_use(None, derived(tmp_path, answers), ["good"])
+    used = rob_assessment.judgements_in_use(None, derived(tmp_path, answers), ["good"])
     numbers = risk_of_bias.assess(THREE, used, analysis(), settings).numbers
     assert "overall (A: D1 high)" in numbers
     assert "(also B: D5 some concerns)" in numbers
@@ -92,9 +92,9 @@ def test_some_concerns_are_named_after_the_high_ones(tmp_path, settings):
 
 def test_domain_shares_sum_to_one_per_domain(tmp_path):
     answers = {"A": base(**{"1_2": "PN"}), "B": base(**{"5_1": "NI"})}  # C not assessed
-    used = risk_of_bias.judgements_in_use(None, derived(tmp_path, answers), ["good"])
+    used = rob_assessment.judgements_in_use(None, derived(tmp_path, answers), ["good"])
     weights = risk_of_bias.log_or_weights(THREE)
-    shares = risk_of_bias.domain_shares(weights, used, "good")
+    shares = rob_assessment.domain_shares(weights, used, "good")
     totals = shares.groupby("domain")["share"].sum()
     assert totals.round(12).eq(1.0).all()
     by = shares.set_index(["domain", "judgement"])["share"]
@@ -108,7 +108,7 @@ def test_report_section_counts_informative_judgements_and_names_disagreements(tm
     mine = derived(tmp_path, {"A": base(**{"1_2": "N"}),
                               "B": base(**{"1_1": "NI", "1_2": "NI", "1_3": "NI"})})  # fmt: skip
     pub = published([("A", "", "randomisation", "low"), ("B", "", "overall", "some_concerns")])
-    used = risk_of_bias.judgements_in_use(pub, mine, ["good"])
+    used = rob_assessment.judgements_in_use(pub, mine, ["good"])
     path = tmp_path / "judgements.csv"
     used.to_csv(path, index=False)
     judgements = report_rob.considered(pd.read_csv(path, keep_default_na=False, dtype=str),
@@ -161,7 +161,7 @@ def test_an_item_of_the_original_tool_sits_beside_the_answer_to_its_question(tmp
     ]
     assert rows[0][2] == "random sequence generation (original tool; RoB 2 question 1.1)"
     # Items never enter the judgements the certainty uses.
-    used = risk_of_bias.judgements_in_use(pub, None, ["good"])
+    used = rob_assessment.judgements_in_use(pub, None, ["good"])
     assert set(used["domain"]) == set()
 
 
@@ -195,7 +195,7 @@ def test_load_checked_derives_with_the_several_concerns_setting(tmp_path):
     bib.write_text("key,citation,kind,note\nS1,A source,trial report,\n")
 
     def overall(several):
-        assessment = risk_of_bias.load_checked(
+        assessment = rob_assessment.load_checked(
             None, bib, ["good"], ["A"], {"a1": analysis(("A",))}, path, several
         )
         derived = assessment.derived

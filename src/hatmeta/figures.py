@@ -115,7 +115,7 @@ def rob_figures(
     """The risk-of-bias figures: the traffic light (per outcome of the analyses, every trial
     they consider, by domain and overall) and the weighted summary (per analysis with
     trials), or notices where there is nothing to draw."""
-    from hatmeta import plots
+    from hatmeta import rob_plots
     from hatmeta.certainty.rob2 import DOMAIN_TITLES
 
     columns = {d: t.split()[0] for d, t in DOMAIN_TITLES.items()} | {"overall": "Overall"}
@@ -134,11 +134,11 @@ def rob_figures(
     titles = {n: a.title for n, a in analyses.items() if weighted.get(n, 0) > 0}
     out = {}
     if panels:
-        out["traffic_light"] = plots.rob_traffic_light(panels, columns)
+        out["traffic_light"] = rob_plots.rob_traffic_light(panels, columns)
     else:
         out["traffic_light"] = placeholder("No risk-of-bias assessment is configured.")
     if titles and not judgements.empty:
-        out["summary"] = plots.rob_summary_plot(shares, titles, labels)
+        out["summary"] = rob_plots.rob_summary_plot(shares, titles, labels)
     else:
         out["summary"] = placeholder("No risk-of-bias assessment of a trial with counts.")
     return out

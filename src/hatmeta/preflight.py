@@ -201,7 +201,7 @@ def check(settings: Settings, source: str, positions: Positions) -> list[str]:
         lacking = data.extraction if data.trials is None else f"{data.extraction} or {data.trials}"
         raise InputError(f"{source} names what {lacking} lacks:\n" + "\n".join(problems.items))
     if data.risk_of_bias is not None or data.rob2_answers is not None:
-        from hatmeta.certainty.risk_of_bias import load_checked
+        from hatmeta.certainty.rob_assessment import load_checked
 
         try:
             load_checked(

@@ -27,8 +27,9 @@ line, row key and column, as the extraction sheet does (:mod:`hatmeta.data.csvte
 analysis without an overall judgement for the analysis's outcome.
 
 The review's own RoB 2 assessment (:mod:`hatmeta.certainty.rob2_answers`) takes precedence:
-:func:`judgements_in_use` keeps, per trial and outcome, the judgements derived from the review's
-signalling answers where it has them and this file's otherwise, each marked with its origin.
+:func:`hatmeta.certainty.rob_assessment.judgements_in_use` keeps, per trial and outcome, the
+judgements derived from the review's signalling answers where it has them and this file's
+otherwise, each marked with its origin; :func:`assess` reads that table as it reads this file.
 
 The rule (:func:`assess`) uses only the overall judgement. Each included trial weighs by the
 inverse of its log odds ratio's variance (Woolf; 0.5 added to the cells of a table with a
@@ -44,7 +45,6 @@ at high risk and ``s_concern`` the share from trials at high risk or with some c
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,18 +80,6 @@ NOT_FOUND = "not_found"
 CONCERNS = ("some_concerns", NOT_FOUND)
 #: Where a judgement in use comes from.
 DERIVED, PUBLISHED = "derived", "published"
-#: Columns of :func:`judgements_in_use`.
-IN_USE = (
-    "trial",
-    "outcome",
-    "domain",
-    "judgement",
-    "origin",
-    "path",
-    "informative",
-    "published",
-    "line",
-)
 
 
 def _key(row: Mapping) -> str:
@@ -169,15 +157,18 @@ def read_risk_of_bias(
     return frame.reset_index(drop=True)
 
 
+def for_outcome(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """The rows that hold for ``outcome``, one per trial and domain: the outcome's own row,
+    else the blank-outcome row."""
+    rows = table[table["outcome"].isin(["", outcome])]
+    rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
+    return rows.drop_duplicates(["trial", "domain"], keep="last").drop(columns="specific")
+
+
 def overall_judgements(table: pd.DataFrame, outcome: str) -> dict[str, tuple[str, int]]:
-    """Each trial's overall judgement for ``outcome`` and its line: the outcome's own row, else
-    the blank-outcome row."""
-    rows = table[(table["domain"] == OVERALL) & table["outcome"].isin(["", outcome])]
-    rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific")
-    out = {}
-    for row in rows.itertuples(index=False):
-        out[row.trial] = (row.judgement, int(row.line))  # the specific row comes last and wins
-    return out
+    """Each trial's overall judgement for ``outcome`` and its line (:func:`for_outcome`)."""
+    rows = for_outcome(table[table["domain"] == OVERALL], outcome)
+    return {r.trial: (r.judgement, int(r.line)) for r in rows.itertuples(index=False)}
 
 
 def coverage_problems(
@@ -225,117 +216,6 @@ def coverage_problems(
                 )
             )
     return problems
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """The risk-of-bias inputs: published judgements, the review's answers and what they
-    give."""
-
-    published: pd.DataFrame | None
-    answers: pd.DataFrame | None
-    derived: pd.DataFrame | None
-
-    def in_use(self, outcomes: Iterable[str]) -> pd.DataFrame | None:
-        """:func:`judgements_in_use` of the outcomes (None when there is nothing)."""
-        if self.published is None and self.derived is None:
-            return None
-        return judgements_in_use(self.published, self.derived, outcomes)
-
-
-def load_checked(
-    path: str | Path | None,
-    bibliography_path: str | Path,
-    outcomes: Iterable[str],
-    sheet_trials: Iterable[str],
-    analyses: Mapping[str, Analysis],
-    answers_path: str | Path | None = None,
-    several_concerns_high: int | None = None,
-) -> Assessment:
-    """Read the judgements file (:func:`read_risk_of_bias`) and the review's RoB 2 answers
-    (:func:`rob2_answers.read_rob2_answers`), either or both, derive the review's judgements,
-    and check them against the sheet and the analyses (:func:`coverage_problems`); every
-    problem at once, as an ``ExtractionError``."""
-    from hatmeta.certainty import rob2_answers
-    from hatmeta.data.sheet import load_bibliography
-
-    keys = list(load_bibliography(bibliography_path)["key"])
-    outcomes, sheet_trials = list(outcomes), list(sheet_trials)
-    table = read_risk_of_bias(path, keys, outcomes) if path is not None else None
-    answers = derived = None
-    problems = []
-    if answers_path is not None:
-        answers = rob2_answers.read_rob2_answers(answers_path, keys, outcomes)
-        problems += rob2_answers.trial_problems(answers, str(answers_path), sheet_trials)
-        derived = rob2_answers.derive(answers, outcomes, several_concerns_high)
-    where = str(path if path is not None else answers_path)
-    problems += coverage_problems(table, where, sheet_trials, analyses, derived)
-    if problems:
-        raise ExtractionError(problems)
-    return Assessment(table, answers, derived)
-
-
-def _expand(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """The judgements file's rows for each outcome: its own rows over the blank ones."""
-    frames = []
-    for outcome in outcomes:
-        rows = table[table["outcome"].isin(["", outcome])]
-        rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
-        rows = rows.drop_duplicates(["trial", "domain"], keep="last")
-        frames.append(rows.assign(outcome=outcome).drop(columns="specific"))
-    return pd.concat(frames, ignore_index=True) if frames else table.iloc[0:0]
-
-
-def judgements_in_use(
-    published: pd.DataFrame | None, derived: pd.DataFrame | None, outcomes: Iterable[str]
-) -> pd.DataFrame:
-    """Per trial, outcome and domain (and ``overall``), the judgement the certainty uses: the
-    review's own (``origin`` derived, ``path`` the answers that decided it) where it assessed
-    the trial for the outcome, else the judgements file's (``origin`` published); ``published``
-    holds the file's judgement beside a derived one ('' when none was published)."""
-    outcomes = list(outcomes)
-    pub = (
-        _expand(published, outcomes)
-        if published is not None
-        else pd.DataFrame(columns=[*COLUMNS, "line"])
-    )
-    pub = pub[~pub["domain"].isin(list(ITEMS))]
-    found = pub[pub["judgement"] != NOT_FOUND]
-    lookup = {(r.trial, r.outcome, r.domain): r.judgement for r in found.itertuples(index=False)}
-    rows = []
-    assessed = set()
-    if derived is not None:
-        for r in derived.itertuples(index=False):
-            assessed.add((r.trial, r.outcome))
-            rows.append(
-                (
-                    r.trial,
-                    r.outcome,
-                    r.domain,
-                    r.judgement,
-                    DERIVED,
-                    r.path,
-                    bool(r.informative),
-                    lookup.get((r.trial, r.outcome, r.domain), ""),
-                    0,
-                )
-            )
-    for r in pub.itertuples(index=False):
-        if (r.trial, r.outcome) not in assessed:
-            rows.append(
-                (
-                    r.trial,
-                    r.outcome,
-                    r.domain,
-                    r.judgement,
-                    PUBLISHED,
-                    r.note,
-                    r.judgement != NOT_FOUND,
-                    "" if r.judgement == NOT_FOUND else r.judgement,
-                    int(r.line),
-                )
-            )
-    return pd.DataFrame(rows, columns=list(IN_USE))
 
 
 def log_or_weights(trials: pd.DataFrame) -> pd.Series:
@@ -402,7 +282,8 @@ def assess(
         The fit's included trials (``trial``, ``events_treatment``, ``total_treatment``,
         ``events_control``, ``total_control``).
     table
-        The judgements in use (:func:`judgements_in_use`), or a judgements file as read by
+        The judgements in use (:func:`hatmeta.certainty.rob_assessment.judgements_in_use`), or a
+        judgements file as read by
         :func:`read_risk_of_bias`, or None when nothing is configured.
     analysis, settings
         The analysis, and the thresholds ``rob_serious_share`` and
@@ -467,13 +348,7 @@ def _drivers(table: pd.DataFrame, trial: str, outcome: str, judgement: str) -> s
     ('' when no domain is judged)."""
     from hatmeta.certainty.rob2 import DOMAIN_TITLES
 
-    rows = table[
-        (table["trial"] == trial)
-        & (table["domain"] != OVERALL)
-        & table["outcome"].isin(["", outcome])
-    ]
-    rows = rows.assign(specific=rows["outcome"] != "").sort_values("specific", kind="stable")
-    rows = rows.drop_duplicates("domain", keep="last")
+    rows = for_outcome(table[(table["trial"] == trial) & (table["domain"] != OVERALL)], outcome)
     words = [
         DOMAIN_TITLES[r.domain].split()[0]
         for r in rows.itertuples(index=False)
@@ -496,29 +371,6 @@ def _origins(table: pd.DataFrame, trials: list[str], outcome: str) -> dict[str, 
         ):
             out.setdefault(origin[trial], []).append(trial)
     return out
-
-
-def domain_shares(weights: pd.Series, table: pd.DataFrame | None, outcome: str) -> pd.DataFrame:
-    """For each domain and ``overall``, the share of ``weights`` from trials judged low, some
-    concerns, high, or not judged (``not_found``, also for a trial without a row): the
-    weighted summary bar of one analysis."""
-    from hatmeta.certainty.rob2 import DOMAINS as RULE_DOMAINS
-
-    records = []
-    for domain in (*RULE_DOMAINS, OVERALL):
-        judged = {}
-        if table is not None:
-            rows = table[(table["domain"] == domain) & table["outcome"].isin(["", outcome])]
-            rows = rows.assign(specific=rows["outcome"] != "").sort_values(
-                "specific", kind="stable"
-            )
-            judged = dict(zip(rows["trial"], rows["judgement"], strict=False))
-        for judgement in JUDGEMENTS:
-            group = [t for t in weights.index if judged.get(t, NOT_FOUND) == judgement]
-            records.append(
-                {"domain": domain, "judgement": judgement, "share": _share(weights, group)}
-            )
-    return pd.DataFrame.from_records(records)
 
 
 def weights_share(weights: pd.Series, trials: Iterable[str]) -> float:

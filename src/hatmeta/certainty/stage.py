@@ -86,7 +86,7 @@ def run_certainty(
     ``rates``: each analysis's rate-stage files (rates, diagnostics); an analysis whose counts
     are events is rated from them. ``risk_of_bias_path`` (published judgements) and
     ``rob2_answers_path`` (the review's RoB 2 answers) are optional, with the bibliography."""
-    from hatmeta.certainty.risk_of_bias import IN_USE, Assessment, domain_shares, load_checked
+    from hatmeta.certainty.rob_assessment import IN_USE, Assessment, domain_shares, load_checked
 
     harmonised = pd.read_csv(harmonised_path)
     inputs = {
