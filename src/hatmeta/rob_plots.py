@@ -50,20 +50,21 @@ def rob_traffic_light(panels: Mapping[str, pd.DataFrame], columns: Mapping[str, 
         )
         for ax, (title, rows) in zip(axes[:, 0], panels.items(), strict=True):
             trials = list(pd.unique(rows["trial"]))
+            cells = {(r.trial, r.domain): r for r in rows.itertuples(index=False)}
+            xs, ys, colours = [], [], []
             for y, trial in enumerate(trials):
                 for x, domain in enumerate(columns):
-                    hit = rows[(rows["trial"] == trial) & (rows["domain"] == domain)]
-                    judged = hit.iloc[0] if not hit.empty else None
-                    value = judged["judgement"] if judged is not None else "not_found"
-                    ax.scatter(x, y, s=260, color=ROB_COLOURS[value], edgecolor="#333333")
+                    judged = cells.get((trial, domain))
+                    value = judged.judgement if judged is not None else "not_found"
+                    xs.append(x)
+                    ys.append(y)
+                    colours.append(ROB_COLOURS[value])
                     symbol = ROB_SYMBOLS[value]
-                    if (
-                        judged is not None
-                        and value != "not_found"
-                        and str(judged["informative"]) != "True"
-                    ):
+                    if value != "not_found" and str(judged.informative) != "True":
                         symbol = "?"
                     ax.text(x, y, symbol, ha="center", va="center", fontsize=9, weight="bold")
+            # One collection per panel: a scatter call per disc costs a tenth of a second each.
+            ax.scatter(xs, ys, s=260, c=colours, edgecolors="#333333", zorder=1)
             published = set(rows.loc[rows["origin"] == "published", "trial"])
             ax.set_yticks(range(len(trials)), [t + ("*" if t in published else "") for t in trials])
             ax.set_xticks(range(len(columns)), list(columns.values()))
