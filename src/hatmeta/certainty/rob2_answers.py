@@ -53,7 +53,8 @@ def _key(row: Mapping) -> str:
 def _row_problems(path: str, raw: pd.DataFrame, keys: set[str], outcomes: list[str]):
     problems = []
     seen: dict[tuple[str, str, str], int] = {}
-    for index, row in raw.iterrows():
+    # Rows as plain records: a pandas Series per row costs ten times the checks themselves.
+    for index, row in zip(raw.index, raw.to_dict("records"), strict=True):
 
         def add(column, message, row=row, index=index):
             problems.append(SheetProblem(path, int(index), _key(row), column, message))
@@ -95,24 +96,32 @@ def _row_problems(path: str, raw: pd.DataFrame, keys: set[str], outcomes: list[s
     return problems
 
 
-def _scopes(rows: pd.DataFrame) -> list[str]:
+def _scopes(rows: list[dict]) -> list[str]:
     """A trial's outcomes with answers of their own, after '' (its blank rows) if it has any."""
-    named = sorted(set(rows["outcome"]) - {""})
-    return ([""] if (rows["outcome"] == "").any() else []) + named
+    outcomes = {r["outcome"] for r in rows}
+    return ([""] if "" in outcomes else []) + sorted(outcomes - {""})
 
 
-def resolve(rows: pd.DataFrame, outcome: str) -> dict[str, pd.Series]:
-    """One trial's answer rows for ``outcome``: its outcome rows over its blank rows, by
-    question (an outcome with no rows of its own takes the blank rows)."""
-    out = {row["question"]: row for _, row in rows[rows["outcome"] == ""].iterrows()}
+def resolve(rows: list[dict], outcome: str) -> dict[str, dict]:
+    """One trial's answer rows (records) for ``outcome``: its outcome rows over its blank rows,
+    by question (an outcome with no rows of its own takes the blank rows)."""
+    out = {r["question"]: r for r in rows if r["outcome"] == ""}
     if outcome:
-        out |= {row["question"]: row for _, row in rows[rows["outcome"] == outcome].iterrows()}
+        out |= {r["question"]: r for r in rows if r["outcome"] == outcome}
+    return out
+
+
+def by_trial(table: pd.DataFrame) -> dict[str, list[dict]]:
+    """The answer rows of each trial, as records, in the file's order."""
+    out: dict[str, list[dict]] = {}
+    for row in table.to_dict("records"):
+        out.setdefault(row["trial"], []).append(row)
     return out
 
 
 def _logic_problems(path: str, table: pd.DataFrame) -> list[SheetProblem]:
     problems = []
-    for trial, rows in table.groupby("trial", sort=False):
+    for trial, rows in by_trial(table).items():
         for scope in _scopes(rows):
             chosen = resolve(rows, scope)
             answers = {q: row["answer"] for q, row in chosen.items()}
@@ -168,14 +177,11 @@ def trial_problems(table: pd.DataFrame, path: str, sheet_trials: Iterable[str]):
     ]
 
 
-def assessed_outcomes(table: pd.DataFrame, trial: str, outcomes: Iterable[str]) -> list[str]:
-    """The outcomes (of ``outcomes``) for which ``trial`` is assessed."""
-    rows = table[table["trial"] == trial]
-    if rows.empty:
-        return []
-    if (rows["outcome"] == "").any():
-        return list(outcomes)
-    return [o for o in outcomes if (rows["outcome"] == o).any()]
+def assessed_outcomes(rows: list[dict], outcomes: Iterable[str]) -> list[str]:
+    """The outcomes (of ``outcomes``) for which a trial with answer ``rows`` is assessed: all
+    of them with blank-outcome rows, else those it names."""
+    named = {r["outcome"] for r in rows}
+    return list(outcomes) if "" in named else [o for o in outcomes if o in named]
 
 
 def derive(
@@ -186,8 +192,8 @@ def derive(
     (``informative``: not all NI/NA; always True for ``overall``)."""
     outcomes = list(outcomes)
     records = []
-    for trial, rows in table.groupby("trial", sort=False):
-        for outcome in assessed_outcomes(table, trial, outcomes):
+    for trial, rows in by_trial(table).items():
+        for outcome in assessed_outcomes(rows, outcomes):
             answers = {q: row["answer"] for q, row in resolve(rows, outcome).items()}
             for domain, judged in rob2.judge(answers, several_concerns_high).items():
                 records.append(
@@ -201,9 +207,3 @@ def derive(
                     }
                 )
     return pd.DataFrame.from_records(records, columns=list(DERIVED_COLUMNS))
-
-
-def answers_for(table: pd.DataFrame, trial: str, outcome: str) -> pd.DataFrame:
-    """The answer rows that hold for ``trial`` and ``outcome``, in question order."""
-    chosen = resolve(table[table["trial"] == trial], outcome)
-    return pd.DataFrame([chosen[q] for q in rob2.QUESTIONS if q in chosen])

@@ -20,6 +20,7 @@ from hatmeta.certainty.events import MEASURE as RATE_MEASURE
 from hatmeta.certainty.events import RateInputs, read_rate_inputs
 from hatmeta.certainty.publication_bias import trial_log_odds_ratios
 from hatmeta.display import p_text
+from hatmeta.evidence_rules import rated_by_rates
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -61,11 +62,12 @@ class CertaintyOutputs(NamedTuple):
 def rob_weights(fit: FitInputs, rates: RateInputs | None) -> pd.Series:
     """The weights the risk-of-bias rule gives an analysis's trials: of their log rate ratios
     for an analysis rated from its rate fit, else of their log odds ratios (as
-    :func:`hatmeta.certainty.assess.assess_analysis` chooses)."""
+    :func:`hatmeta.certainty.assess.assess_analysis` chooses, by
+    :func:`hatmeta.evidence_rules.rated_by_rates`)."""
     from hatmeta.certainty.events import rate_trials
     from hatmeta.certainty.risk_of_bias import log_or_weights, log_rate_ratio_weights
 
-    if rates is not None and rates.fitted and fit.diagnostics.get("status") == "not modelled":
+    if rates is not None and rated_by_rates(fit.diagnostics.get("status", ""), rates.fitted):
         trials = rate_trials(fit.trials, rates.diagnostics)
         return log_rate_ratio_weights(trials) if not trials.empty else pd.Series(dtype=float)
     return log_or_weights(fit.trials) if not fit.trials.empty else pd.Series(dtype=float)
@@ -96,7 +98,8 @@ def run_certainty(
     outcomes = list(dict.fromkeys(a.outcome.name for a in settings.analyses.values()))
     assessment = Assessment(None, None, None)
     if risk_of_bias_path is not None or rob2_answers_path is not None:
-        # Checked in full at start-up; here only read (the sheet's trials are not needed).
+        # Read through the same checks as at start-up (a fraction of a second); coverage of
+        # the analyses was checked there and is not repeated.
         assessment = load_checked(
             risk_of_bias_path,
             bibliography_path,

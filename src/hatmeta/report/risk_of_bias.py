@@ -86,15 +86,16 @@ def item_rows(published: pd.DataFrame, answers: pd.DataFrame) -> list[list[str]]
     """An old-tool item judged by others (e.g. Cochrane 2011's 'random sequence generation:
     low risk') beside this review's answer to the RoB 2 question it corresponds to."""
     from hatmeta.certainty.risk_of_bias import ITEMS
-    from hatmeta.certainty.rob2_answers import resolve
+    from hatmeta.certainty.rob2_answers import by_trial, resolve
 
+    trials = by_trial(answers)
     rows = []
     items = published[
         published["domain"].isin(list(ITEMS)) & (published["judgement"] != "not_found")
     ]
     for row in items.itertuples(index=False):
         question = ITEMS[row.domain]
-        chosen = resolve(answers[answers["trial"] == row.trial], row.outcome).get(question)
+        chosen = resolve(trials.get(row.trial, []), row.outcome).get(question)
         if chosen is None:
             continue
         agrees = chosen["answer"] in ITEM_AGREES.get(row.judgement, set())
