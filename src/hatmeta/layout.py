@@ -64,6 +64,8 @@ REPORT = "results/report/report.html"
 SUMMARY_OF_FINDINGS = "results/report/summary_of_findings.csv"
 BAYESIAN_SUMMARY = "results/report/bayesian_summary.csv"
 PROVENANCE = "results/report/provenance.json"
+#: The Vega library, inlined into the report when it has an interactive view.
+VEGA = "results/report/vega.js"
 NOTEBOOK_IPYNB = "results/notebooks/{notebook}.ipynb"
 NOTEBOOK_HTML = "results/notebooks/{notebook}.html"
 

@@ -1,5 +1,6 @@
 # Helpers shared by the rules: the validated, typed settings and the results layout.
 import re
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError

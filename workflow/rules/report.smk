@@ -4,6 +4,20 @@
 include: "report_helpers.smk"
 
 
+rule vega_library:
+    """The Vega library as one script, for the report's interactive views (written once: it
+    depends only on the installed vl-convert)."""
+    output:
+        layout.VEGA,
+    params:
+        version=package_version("vl-convert-python"),
+        code=code_fingerprint("vega_library.py"),
+    log:
+        "logs/vega_library.log",
+    script:
+        "../scripts/vega_library.py"
+
+
 rule report:
     """Assemble results/report/report.html (self-contained) from the declared results."""
     input:

@@ -50,6 +50,7 @@ def report_inputs():
         }
     if SETTINGS.riott is not None:
         inputs |= riott_report_inputs()
+        inputs["vega"] = layout.VEGA  # the explorer's library
     return inputs
 
 
@@ -62,7 +63,7 @@ def report_stages():
     if SETTINGS.data.trials is not None:
         stages.append("trial_flow")
     if SETTINGS.riott is not None:
-        stages += RIOTT_STAGES
+        stages += [*RIOTT_STAGES, "vega_library"]
     return stages
 
 

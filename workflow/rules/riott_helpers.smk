@@ -79,6 +79,7 @@ def riott_report_inputs():
     """The RIOTT files the report renders."""
     return {
         "riott_scenarios": riott_layout.SCENARIOS,
+        "riott_cells": riott_layout.CELLS,
         "riott_tipping_points": riott_layout.TIPPING_POINTS,
         "riott_depends_on": riott_layout.DEPENDS_ON,
         "riott_structural": riott_layout.STRUCTURAL,

@@ -52,6 +52,10 @@ with logged(snakemake.log[0], "report") as log:
         config_yaml=yaml.safe_dump(dict(params.config), sort_keys=False, allow_unicode=True),
         sections=sections,
     )
+    if "vega" in named:  # the interactive views' library, inlined: the report opens offline
+        from hatmeta.report.vega import library
+
+        context["vega"] = library(inputs.vega)
     write_csv(context["grade_frame"], snakemake.output.summary)
     write_csv(context["sof_frame"], snakemake.output.bayesian)
     write_report(context, snakemake.output.html)

@@ -32,7 +32,8 @@ from hatmeta.report.format import (
 )
 from hatmeta.report.images import png_data_uri
 from hatmeta.report.methods import docstring_blocks
-from hatmeta.riott import testlevel
+from hatmeta.report.vega import view
+from hatmeta.riott import explorer, testlevel
 
 if TYPE_CHECKING:
     from hatmeta.riott.settings import RiottSettings
@@ -224,8 +225,35 @@ def _bank_note(path: str) -> str:
     )
 
 
+def _explorer(riott: RiottSettings, scenarios: pd.DataFrame, cells_path: str) -> dict[str, Any]:
+    """The explorer: the named scenarios and every grid cell, looked up by their assumptions."""
+    threshold = riott.tipping.benefit_probability
+    table = explorer.rows(scenarios, pd.read_csv(cells_path), threshold)
+    named = {
+        row["source"].split(": ", 1)[1]: {k: row[k] for k in explorer.KEYS}
+        for row in table
+        if row["priority"] == 0
+    }
+    start = next(iter(named))
+    return {
+        **view(
+            explorer.CONTROLS.removesuffix("-controls")[1:],
+            explorer.spec(table, riott, named, start),
+        ),
+        "caption": "Explore the assumptions",
+        "text": (
+            f"Choose a named scenario, or set each assumption. The page looks the combination "
+            f"up among the {len(named)} named scenarios (scenarios.csv) and the "
+            f"{len(table) - len(named)} grid cells (cells.csv) the workflow computed, and shows "
+            f"that row's numbers; a combination it did not compute is called off the grid, not "
+            f"interpolated. The curves run through every computed oral-methadone IMOR with the "
+            f"other assumptions as set; the diamond is the current choice."
+        ),
+    }
+
+
 def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
-    """The report section. ``paths``: ``scenarios``, ``tipping_points``, ``depends_on``,
+    """The report section. ``paths``: ``scenarios``, ``cells``, ``tipping_points``, ``depends_on``,
     ``structural``, ``sentences``, ``bank_checks``, ``curve`` and ``heatmaps`` (a mapping
     ``(result, heroin scenario) -> PNG``, result ``riott`` or ``pooled``)."""
     with open(paths["sentences"], encoding="utf-8") as handle:
@@ -248,6 +276,7 @@ def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
         "id": "riott",
         "title": "RIOTT missing-test sensitivity",
         "callout": callout,
+        "explorer": _explorer(riott, scenarios, paths["cells"]),
         "tables": [
             {
                 "caption": "Named scenarios: imputed responders (median, 95% interval), risk "
