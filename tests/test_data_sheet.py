@@ -49,10 +49,23 @@ def test_project_sheet_loads_every_trial_and_arm(bibliography):
     sheet = load(SHEET, bibliography)
     assert set(sheet["trial"]) == {
         *("CH1998", "NL2003", "ES2006", "DE2007", "CA2009", "EN2010"),
-        *("BE2015", "NL2003I", "EN1980"),
+        *("BE2015", "NL2003I", "EN1980", "CA2016"),
     }
     riott_arms = set(sheet.loc[sheet["trial"] == "EN2010", "arm"])
     assert riott_arms == {"SIH", "SIM", "OMMT"}
+    assert set(sheet.loc[sheet["trial"] == "CA2009", "arm"]) == {"SIH", "OMMT", "HDM", "ALL"}
+    # each arm is one node; the heroin arms of other routes and settings are nodes of their own
+    nodes = sheet[sheet["arm"] != "ALL"].groupby(["trial", "arm"])["node"].unique()
+    assert (nodes.map(len) == 1).all()
+    nodes = nodes.map(lambda n: n[0])
+    assert nodes[("NL2003I", "SIH")] == "INH"
+    assert nodes[("BE2015", "SIH")] == "MIX"
+    assert nodes[("EN1980", "SIH")] == "THI"
+    assert nodes[("CA2016", "HDM")] == nodes[("CA2009", "HDM")] == "HDM"
+    assert {nodes[(t, "SIH")] for t in ("CH1998", "NL2003", "DE2007", "CA2009", "CA2016")} == {
+        "SIH"
+    }
+    assert (sheet.loc[sheet["arm"] == "ALL", "node"] == "").all()
     # line numbers point at the file: header is line 1
     assert sheet["line"].iloc[0] == 2
 

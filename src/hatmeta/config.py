@@ -84,6 +84,14 @@ class Comparison(NamedTuple):
     control_label: str
 
 
+class Treatments(NamedTuple):
+    """The treatments (network nodes) the sheet's arms are: how the report names them (empty:
+    by their codes, and any code is a node) and the node the others are compared with."""
+
+    labels: dict[str, str]
+    reference: str
+
+
 class PriorSpec(NamedTuple):
     """A heterogeneity prior as configured (resolved per analysis by :mod:`hatmeta.priors`)."""
 
@@ -256,6 +264,7 @@ class Settings(NamedTuple):
     riott: RiottSettings | None
     rates: RateSettings = RateSettings()
     certainty: CertaintySettings | None = None
+    treatments: Treatments | None = None
 
     def analysis(self, name: str) -> Analysis:
         return self.analyses[name]
@@ -272,6 +281,7 @@ class Settings(NamedTuple):
             self.evidence,
             self.checks,
             self.data.trials,
+            tuple(self.treatments.labels) if self.treatments else (),
         )
 
 
@@ -285,6 +295,8 @@ class ExtractSettings(NamedTuple):
     checks: Checks
     #: The trials table (``data/trials``), read beside the sheet; None when not configured.
     trials: str | None = None
+    #: The nodes the sheet's arms may be (``treatments/labels``); empty: any code.
+    nodes: tuple[str, ...] = ()
 
 
 def _labels(comparison: Mapping[str, Any]) -> tuple[str, str]:
@@ -376,6 +388,10 @@ def settings(config: Mapping[str, Any]) -> Settings:
         riott=_riott(config),
         rates=RateSettings(float(config["rates"]["per_person_years"])),
         certainty=_certainty(config, analyses, treatment_label, control_label),
+        treatments=Treatments(
+            dict(config["treatments"]["labels"]),
+            config["treatments"].get("reference") or comparison["control_arms"][0],
+        ),
     )
 
 

@@ -88,6 +88,10 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
                 problems.append(
                     (f"analyses/{name}/{key}", "selecting trials by attribute needs data/trials")
                 )
+    labels = config.get("treatments", {}).get("labels", {})
+    reference = config.get("treatments", {}).get("reference")
+    if labels and reference is not None and reference not in labels:
+        problems.append(undefined("treatments/reference", reference, "treatments/labels", labels))
     checked = config.get("report", {}).get("model_checks_analysis")
     if checked is not None and checked not in config["analyses"]:
         problems.append(

@@ -171,9 +171,10 @@ def _shape_problems(path: Path, header: list[str], rows) -> list[SheetProblem]:
 
 
 def _header_problems(
-    path: Path, line: int, header: list[str], columns: Sequence[str]
+    path: Path, line: int, header: list[str], columns: Sequence[str], optional: Sequence[str] = ()
 ) -> list[SheetProblem]:
-    """Empty, unknown, repeated and missing column names of the header (on ``line``)."""
+    """Empty, unknown, repeated and missing column names of the header (on ``line``); a column
+    in ``optional`` may be missing."""
     problems = []
     for position, name in enumerate(header, start=1):
         if not name:
@@ -187,11 +188,15 @@ def _header_problems(
         problems.append(SheetProblem(str(path), line, "", name, message))
     missing = "required column is missing from the header"
     return problems + [
-        SheetProblem(str(path), line, "", c, missing) for c in columns if c not in header
+        SheetProblem(str(path), line, "", c, missing)
+        for c in columns
+        if c not in header and c not in optional
     ]
 
 
-def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.DataFrame:
+def read_text_table(
+    path: str | Path, columns: Sequence[str], what: str, optional: Sequence[str] = ()
+) -> pd.DataFrame:
     """Read a CSV file as stripped strings, indexed by each record's physical line.
 
     Parameters
@@ -202,6 +207,9 @@ def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.D
         The columns its header must have (in any order) and the only ones it may have.
     what
         What the file is, for messages ("extraction sheet").
+    optional
+        Those of ``columns`` the header may leave out (a column added to the format later, so
+        that files written before it still read); a missing one is read as empty cells.
 
     Raises
     ------
@@ -214,7 +222,9 @@ def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.D
     _separator_problem(path, text)
     (line, _, header), *rows = _records(path, text)
     header = [cell.strip() for cell in header]
-    problems = _header_problems(path, line, header, columns) or _shape_problems(path, header, rows)
+    problems = _header_problems(path, line, header, columns, optional) or _shape_problems(
+        path, header, rows
+    )
     if problems:
         raise ExtractionError(problems)
     frame = pd.DataFrame(
@@ -223,4 +233,7 @@ def read_text_table(path: str | Path, columns: Sequence[str], what: str) -> pd.D
         index=pd.Index([first for first, _, _ in rows], name="line"),
         dtype=str,
     )
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = ""
     return frame[list(columns)]

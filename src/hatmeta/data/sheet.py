@@ -10,7 +10,8 @@ user fixes the sheet in one pass.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ SHEET_COLUMNS = (
     "country",
     "year",
     "arm",
+    "node",
     "treatment",
     "outcome",
     "measure",
@@ -43,6 +45,8 @@ SHEET_COLUMNS = (
     "location",
     "note",
 )
+#: Columns a sheet may leave out: ``node`` came later, and without it each arm is its own node.
+OPTIONAL_COLUMNS = ("node",)
 BIBLIOGRAPHY_COLUMNS = ("key", "citation", "kind", "note")
 
 STATUSES = ("reported", "derived", "secondary", "assumed", "not_found")
@@ -53,6 +57,8 @@ RANDOMISED = "randomised"
 ALL_ARMS = "ALL"
 
 _ROW_KEY = ("trial", "arm", "outcome", "measure", "timepoint", "source")
+#: A node is a code, written as config names are.
+NODE_CODE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def _line(index) -> int:
@@ -99,6 +105,7 @@ def _column_schema(outcomes: Iterable[str]) -> pa.DataFrameSchema:
             "country": pa.Column(str),  # optional: a trial's label falls back to its key
             "year": pa.Column("Int64", pa.Check.in_range(1900, 2100)),
             "arm": text,
+            "node": pa.Column(str),  # checked with the other rows of its arm (_node_problems)
             "treatment": text,
             "outcome": pa.Column(
                 str, pa.Check.isin([RANDOMISED, *outcomes], error="outcome not defined in config")
@@ -340,11 +347,58 @@ def _cross_row_problems(typed: pd.DataFrame, raw: pd.DataFrame, path: Path) -> l
     return problems
 
 
+def _node_problems(
+    raw: pd.DataFrame, path: Path, defined: Sequence[str]
+) -> tuple[pd.Series, list[SheetProblem]]:
+    """Each row's node (an empty cell is the arm's own code; none for an ``ALL`` row) and what
+    is wrong with it: not a code, not one of the ``defined`` nodes (when any are), another node
+    than the arm's first row gives, or the node of another arm of the trial."""
+    problems: list[SheetProblem] = []
+
+    def add(index, message):
+        problems.append(
+            SheetProblem(str(path), _line(index), _row_key(raw.loc[index]), "node", message)
+        )
+
+    nodes = raw["node"].where((raw["node"] != "") | (raw["arm"] == ALL_ARMS), raw["arm"])
+    arm_node: dict[tuple[str, str], tuple[str, int]] = {}
+    node_arm: dict[tuple[str, str], str] = {}
+    for index, trial, arm, node in zip(raw.index, raw["trial"], raw["arm"], nodes, strict=True):
+        if arm == ALL_ARMS:
+            if node:
+                add(index, f"a row of all arms together ({ALL_ARMS}) has no node: leave it empty")
+            continue
+        if raw.at[index, "node"] and not NODE_CODE.match(node):
+            add(index, f"'{node}' is not a code: use letters, digits, _, - and .")
+        elif defined and node not in defined:
+            add(
+                index,
+                f"node '{node}' is not among treatments/labels in the config "
+                f"(defined: {', '.join(defined)})",
+            )
+        first = arm_node.setdefault((trial, arm), (node, _line(index)))
+        other = node_arm.setdefault((trial, node), arm)
+        if first[0] != node:
+            add(
+                index,
+                f"arm {arm} of {trial} is node '{first[0]}' on line {first[1]}: an arm is "
+                f"one node (an empty cell is the arm's code, {arm})",
+            )
+        elif other != arm:
+            add(
+                index,
+                f"node '{node}' is already arm {other} of {trial}: two arms of a trial "
+                "are two nodes (combine the arms' counts into one arm if they are one treatment)",
+            )
+    return nodes, problems
+
+
 def load_sheet(
     path: str | Path,
     bibliography: pd.DataFrame,
     outcomes: Iterable[str],
     imputation_tolerance: float,
+    nodes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Load and validate the extraction sheet.
 
@@ -359,11 +413,15 @@ def load_sheet(
     imputation_tolerance
         Percentage points a percentage from multiple imputation (``percent_basis`` imputation)
         may differ from its complete-case counts before the row is refused.
+    nodes
+        The treatments (network nodes) an arm may be (config ``treatments/labels``); empty:
+        any code. The ``node`` column may be left out of the sheet.
 
     Returns
     -------
     pandas.DataFrame
-        The typed sheet, with a ``line`` column giving each row's line in the file.
+        The typed sheet, with a ``line`` column giving each row's line in the file, and each
+        arm's node in ``node`` (the arm's code where the cell is empty; empty for ``ALL``).
 
     Raises
     ------
@@ -372,13 +430,15 @@ def load_sheet(
     """
     path = Path(path)
     outcomes = list(outcomes)
-    raw = read_text_table(path, SHEET_COLUMNS, "extraction sheet")
+    raw = read_text_table(path, SHEET_COLUMNS, "extraction sheet", OPTIONAL_COLUMNS)
     if raw.empty:
         raise ExtractionError([SheetProblem(str(path), None, "", None, "the sheet has no rows")])
     typed, problems = _to_typed(raw, path)
     problems += _schema_problems(typed, raw, path, outcomes)
     problems += _row_problems(typed, raw, path, set(bibliography["key"]), imputation_tolerance)
     problems += _cross_row_problems(typed, raw, path)
+    typed["node"], node_problems = _node_problems(raw, path, list(nodes))
+    problems += node_problems
     if problems:
         raise ExtractionError(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
     typed["percent_text"] = raw["percent_reported"]

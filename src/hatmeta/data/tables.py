@@ -32,6 +32,7 @@ HARMONISED_COLUMNS = [
     "country",
     "year",
     "arm",
+    "node",
     "outcome",
     "measure",
     "definition",
@@ -245,6 +246,7 @@ def audit_table(
         "line",
         "trial",
         "arm",
+        "node",
         "outcome",
         "measure",
         "definition",
@@ -282,7 +284,11 @@ def build_tables(
 
     bibliography = load_bibliography(bibliography_path)
     sheet = load_sheet(
-        sheet_path, bibliography, settings.outcomes, settings.checks.imputation_tolerance
+        sheet_path,
+        bibliography,
+        settings.outcomes,
+        settings.checks.imputation_tolerance,
+        settings.nodes,
     )
     trials = (
         None
