@@ -95,7 +95,8 @@ def rankings(
     sucra : pandas.DataFrame
         Per treatment: ``SUCRA`` (the surface under the cumulative ranking curve, Salanti et al.
         2011: ``sum_{r<T} P(rank <= r) / (T - 1)``, 1 for certainly best, 0 for certainly
-        worst), ``mean_rank``, ``median_rank``, ``P(best)``.
+        worst), ``mean_rank``, ``median_rank``, ``P(best)`` and ``best_is`` (the direction, in
+        words: "most events" or "fewest events").
     """
     n_draws, n = d.shape
     score = d if higher_is_better else -d
@@ -114,6 +115,7 @@ def rankings(
             "mean_rank": ranks.mean(axis=0),
             "median_rank": np.median(ranks, axis=0),
             "P(best)": probabilities[:, 0],
+            "best_is": "most events" if higher_is_better else "fewest events",
         }
     )
     return frame, sucra
