@@ -80,6 +80,8 @@ def node_split_row(
         "log_OR_difference_lower": lower,
         "log_OR_difference_upper": upper,
         "p_value": 2.0 * min(above, 1.0 - above),
+        # The p-value's resolution: 0 means no draw of the difference crossed zero.
+        "draws": int(difference.size),
         "direct_trials": "; ".join(direct_trials),
         "dropped_arms": split.attrs["dropped_arms"],
     }
