@@ -26,12 +26,16 @@ DIAGNOSTIC_VARS = ("d", "tau", "delta", "delta_new", "mu")
 
 
 def compute_diagnostics(
-    tree: xr.DataTree, var_names: Sequence[str] = DIAGNOSTIC_VARS
+    tree: xr.DataTree,
+    var_names: Sequence[str] = DIAGNOSTIC_VARS,
+    draws: xr.Dataset | None = None,
 ) -> dict[str, Any]:
     """Convergence diagnostics of every reported quantity.
 
     Vector quantities (``delta``, ``mu``) are reduced to their worst element over the included
-    trials.
+    trials. ``draws`` are the reported quantities' draws when they are not the pairwise model's
+    (:func:`hatmeta.bayes.summaries.reported_draws`), e.g. a network's; the sampler statistics
+    come from ``tree`` either way.
 
     Returns
     -------
@@ -40,7 +44,7 @@ def compute_diagnostics(
         max, ``ess_bulk`` min, ``ess_tail`` min, ``mcse_mean`` max), plus the overall
         ``max_r_hat``, ``min_ess_bulk``, ``min_ess_tail``.
     """
-    draws = reported_draws(tree)[list(var_names)]
+    draws = (reported_draws(tree) if draws is None else draws)[list(var_names)]
     # Every element of every quantity as one (chain, draw, element) array, so that each
     # diagnostic is one call of ArviZ's array function instead of one xarray apply_ufunc per
     # variable: the same computation element by element (the same numbers, bit for bit), without

@@ -127,8 +127,9 @@ def pack(values: Mapping[str, np.ndarray], names: Sequence[str] = SCALAR_DATA_NA
     }
 
 
-def _heterogeneity(priors: dict[str, pt.TensorVariable]) -> pt.TensorVariable:
-    """Add ``tau`` with the data-selected prior family (see module docstring)."""
+def heterogeneity(priors: dict[str, pt.TensorVariable]) -> pt.TensorVariable:
+    """Add ``tau`` with the data-selected prior family (see module docstring); every model of
+    the package (pairwise, rates, network) takes its heterogeneity prior from here."""
     w = priors["tau_is_half_normal"]
     u = pm.HalfNormal("tau_hn_latent", sigma=1.0)
     v = pm.Normal("tau_ln_latent", mu=0.0, sigma=1.0)
@@ -143,7 +144,7 @@ def effects(
 ) -> tuple[pt.TensorVariable, pt.TensorVariable, pt.TensorVariable]:
     """Add the pooled effect ``d``, ``tau`` and the partially centred trial effects ``delta``."""
     d = pm.Normal("d", mu=0.0, sigma=priors["effect_sd"])
-    tau = _heterogeneity(priors)
+    tau = heterogeneity(priors)
     w = tau**2 / (tau**2 + sampling_variance)
     theta = pm.Normal("theta", mu=w * d, sigma=tau**w, dims=TRIAL_DIM)
     delta = pm.Deterministic("delta", d + tau ** (1.0 - w) * (theta - w * d), dims=TRIAL_DIM)

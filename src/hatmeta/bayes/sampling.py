@@ -157,6 +157,11 @@ class ModelRunner:
         """The sampled tree with trial labels and the data the fit used."""
         return _label_tree(tree, data, arrays, prior, seed)
 
+    def diagnose(self, tree: xr.DataTree) -> dict[str, Any]:
+        """Diagnostics of every reported quantity of a labelled tree (a subclass whose model
+        reports other quantities says which)."""
+        return compute_diagnostics(tree)
+
     @property
     def compiled(self) -> Any:
         """The nutpie compiled model, compiled on first access and then reused (its numba
@@ -206,7 +211,7 @@ class ModelRunner:
             start = time.perf_counter()
             tree = self._sample(compiled, s, draws, accept)
             tree = self.label(tree, data, arrays, prior, s.seed)
-            diagnostics = compute_diagnostics(tree)
+            diagnostics = self.diagnose(tree)
             failures = check_diagnostics(diagnostics, gate)
             attempts.append(Attempt(draws, accept, tuple(failures), time.perf_counter() - start))
             if not failures:
