@@ -31,6 +31,11 @@ if SETTINGS.riott is not None:
     include: "workflow/rules/riott.smk"
 
 
+if NETWORKS is not None:
+
+    include: "workflow/rules/network.smk"
+
+
 include: "workflow/rules/report.smk"
 
 

@@ -102,6 +102,10 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 undefined(f"certainty/overrides/{name}", name, "analyses", config["analyses"])
             )
+    if config.get("networks"):
+        from hatmeta.network_settings import network_problems
+
+        problems += network_problems(config)
     if "riott" in config:
         from hatmeta.riott.settings import riott_problems
 

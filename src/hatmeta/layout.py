@@ -58,6 +58,51 @@ ROB_SHARES = "results/certainty/{evidence}/risk_of_bias_shares.csv"
 ROB_TRAFFIC_LIGHT = "results/figures/{evidence}/rob_traffic_light.png"
 ROB_SUMMARY = "results/figures/{evidence}/rob_summary.png"
 
+# Network meta-analysis: one directory per evidence set x network (config networks)
+NETWORK = "results/network/{evidence}/{network}/"
+NETWORK_ARMS = NETWORK + "arms.csv"
+NETWORK_LEAGUE = NETWORK + "league.csv"
+NETWORK_VERSUS_REFERENCE = NETWORK + "versus_reference.csv"
+NETWORK_RANKS = NETWORK + "ranks.csv"
+NETWORK_MODEL_FIT = NETWORK + "model_fit.csv"
+NETWORK_CONSISTENCY = NETWORK + "consistency.csv"
+NETWORK_DIAGNOSTICS = NETWORK + "diagnostics.json"
+NETWORK_PLOT = "results/figures/{evidence}/network_{network}.png"
+NETWORK_FOREST = "results/figures/{evidence}/network_forest_{network}.png"
+
+
+class NetworkFiles(NamedTuple):
+    """The files of one network analysis (see the ``NETWORK_*`` patterns)."""
+
+    arms: str
+    league: str
+    versus_reference: str
+    ranks: str
+    model_fit: str
+    consistency: str
+    diagnostics: str
+    plot: str
+    forest: str
+
+
+NETWORK_FILES = NetworkFiles(
+    NETWORK_ARMS,
+    NETWORK_LEAGUE,
+    NETWORK_VERSUS_REFERENCE,
+    NETWORK_RANKS,
+    NETWORK_MODEL_FIT,
+    NETWORK_CONSISTENCY,
+    NETWORK_DIAGNOSTICS,
+    NETWORK_PLOT,
+    NETWORK_FOREST,
+)
+
+
+def network_files(evidence: str, network: str) -> NetworkFiles:
+    """The files of one network analysis."""
+    return NetworkFiles(*(fill(p, evidence=evidence, network=network) for p in NETWORK_FILES))
+
+
 # Report and reviewing notebooks
 REPORT = "results/report/report.html"
 #: The GRADE summary of findings of the main evidence set, and the Bayesian detail table.

@@ -10,6 +10,7 @@ from snakemake.logging import logger
 from hatmeta import layout, preflight, startup
 from hatmeta.codeprint import PackageCode
 from hatmeta.config import ConfigError, settings
+from hatmeta.network_settings import network_settings
 
 # The library as this run imports it. Every rule with a script passes the fingerprint of the code
 # its script runs as the param `code`, so that editing a module re-runs exactly the rules whose
@@ -35,6 +36,9 @@ ANALYSES = list(SETTINGS.analyses)
 EVIDENCE_SETS = list(SETTINGS.evidence.run)
 MAIN_EVIDENCE = SETTINGS.evidence.main
 PRIORS = list(SETTINGS.priors)
+# The network stage's settings; None (no network rule, no network section) without networks.
+NETWORKS = network_settings(config, SETTINGS)
+NETWORK_NAMES = list(NETWORKS.networks) if NETWORKS is not None else []
 
 
 wildcard_constraints:
@@ -82,6 +86,18 @@ def rate_outputs(evidence=EVIDENCE_SETS):
     return expand(layout.RATE_FILES, evidence=evidence, analysis=ANALYSES)
 
 
+def network_statuses(wildcards):
+    """The statuses whose counts an evidence set's networks use."""
+    return SETTINGS.evidence.sets[wildcards.evidence]
+
+
+def network_outputs(evidence=EVIDENCE_SETS):
+    """Every file of the network stage (none without networks)."""
+    if NETWORKS is None:
+        return []
+    return expand(layout.NETWORK_FILES, evidence=evidence, network=NETWORK_NAMES)
+
+
 def data_files():
     """The hand-entered inputs this run reads, by config key (for provenance)."""
     return {key: path for key, path in SETTINGS.data._asdict().items() if path is not None}
@@ -96,4 +112,5 @@ def optional_outputs():
         outputs += rules.trial_flow.output
     if SETTINGS.riott is not None:
         outputs += riott_outputs()
+    outputs += network_outputs()
     return outputs
