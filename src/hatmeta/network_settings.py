@@ -91,6 +91,7 @@ def network_settings(config: Mapping[str, Any], settings: Settings) -> NetworkSe
             trials=tuple(spec.get("trials", ())),
             primary_prior=spec.get("prior", primary),
             note=spec.get("note", ""),
+            one_definition=bool(spec.get("one_definition", False)),
             select=_attributes(spec.get("select", {})),
             exclude=_attributes(spec.get("exclude", {})),
         )

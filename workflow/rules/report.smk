@@ -44,6 +44,7 @@ rule report:
         provenance=layout.PROVENANCE,
     params:
         settings=SETTINGS,
+        networks=NETWORKS,
         config=config,
         data_files=data_files(),
         code=code_fingerprint("report.py"),

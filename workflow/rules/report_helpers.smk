@@ -51,6 +51,11 @@ def report_inputs():
     if SETTINGS.riott is not None:
         inputs |= riott_report_inputs()
         inputs["vega"] = layout.VEGA  # the explorer's library
+    if NETWORKS is not None:
+        inputs |= {
+            f"network_{kind}": expand(pattern, evidence=MAIN_EVIDENCE, network=NETWORK_NAMES)
+            for kind, pattern in layout.NETWORK_FILES._asdict().items()
+        }
     return inputs
 
 
@@ -64,6 +69,8 @@ def report_stages():
         stages.append("trial_flow")
     if SETTINGS.riott is not None:
         stages += [*RIOTT_STAGES, "vega_library"]
+    if NETWORKS is not None:
+        stages.append("network")
     return stages
 
 

@@ -41,6 +41,36 @@ with logged(snakemake.log[0], "report") as log:
         }
         paths["heatmaps"] = layout.index(riott_layout.HEATMAP, inputs.riott_heatmaps)
         sections.append(section(settings.riott, paths))
+    if params.networks is not None:
+        from hatmeta.certainty.network import network_sof, read_judgements
+        from hatmeta.report.network import section as network_section
+        from hatmeta.report.network import sof_table
+
+        networks = params.networks
+        indexed = {
+            kind: layout.index(pattern, named[f"network_{kind}"])
+            for kind, pattern in layout.NETWORK_FILES._asdict().items()
+        }
+        main = settings.evidence.main
+        files = {
+            name: layout.NetworkFiles(**{k: v[(main, name)] for k, v in indexed.items()})
+            for name in networks.networks
+        }
+        pairwise = {}
+        for name, spec in networks.networks.items():
+            if spec.pairwise is not None:
+                analysis = settings.analyses[spec.pairwise]
+                fit = layout.fit_files(main, analysis.name, analysis.primary_prior)
+                pairwise[name] = (analysis.title, fit.summary)
+        rows = network_sof(
+            {name: (spec, files[name]._asdict()) for name, spec in networks.networks.items()},
+            read_judgements(named.get("rob_judgements")),
+            settings.certainty,
+            networks.certainty,
+            networks.reference,
+        )
+        sof = sof_table(rows, networks.labels)
+        sections.append(network_section(files, networks, pairwise, sof))
     # The stages' fingerprints are also their rules' params: Snakemake re-ran any stage whose
     # results came from other code, so these name the code behind every input.
     info = provenance(params.data_files, code={**params.stage_code, "report": params.code})

@@ -21,6 +21,8 @@ DOMAIN_NAMES = {
     "indirectness": "indirectness",
     "imprecision": "imprecision",
     "publication_bias": "publication bias",
+    # A network comparison's own domain (hatmeta.certainty.network), not a pairwise one.
+    "incoherence": "incoherence",
 }
 LEVEL_WORDS = ("not serious", "serious", "very serious")
 #: Certainty by rating (1 to 4).
@@ -61,7 +63,7 @@ class Domain:
     rule_level: int | None = None
 
     def __post_init__(self):
-        if self.domain not in DOMAINS:
+        if self.domain not in DOMAIN_NAMES:
             raise ValueError(f"unknown domain '{self.domain}'")
         if self.level not in (0, 1, 2):
             raise ValueError(f"a domain rates down 0, 1 or 2 levels, not {self.level}")
