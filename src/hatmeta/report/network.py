@@ -44,6 +44,12 @@ FIT_HEADERS = {
 }
 
 
+def named(node: str, labels: Mapping[str, str]) -> str:
+    """A treatment as the report names it: its label and code, or its code alone."""
+    label = labels.get(node, node)
+    return node if label == node else f"{label} ({node})"
+
+
 def _two(value: float) -> str:
     return fmt_number(value, 2)
 
@@ -78,7 +84,7 @@ def pairwise_estimate(summary_path: str | None) -> str:
 
 def _arms_tables(arms: pd.DataFrame, title: str, labels: Mapping[str, str]) -> list[dict]:
     included = arms[arms["included"].astype(str).str.lower() == "true"].copy()
-    included["node"] = [f"{labels.get(n, n)} ({n})" for n in included["node"]]
+    included["node"] = [named(n, labels) for n in included["node"]]
     included["counts"] = [
         f"{int(e)} / {int(n)}" for e, n in zip(included.events, included.total, strict=True)
     ]
@@ -203,7 +209,7 @@ def network_part(
         )
     versus_table = versus.assign(
         estimate=[_or(r) for r in versus.to_dict("records")],
-        label=[f"{labels.get(t, t)} ({t})" for t in versus["treatment"]],
+        label=[named(t, labels) for t in versus["treatment"]],
     )
     tables.append(
         {
