@@ -11,7 +11,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS
+from conftest import CHROMIUM, CHROMIUM_FLAGS, CONFIG
+
+from hatmeta.config import load_settings
 
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
@@ -274,3 +276,24 @@ def test_every_part_states_the_same_result_in_a_review_with_counts_of_events(tmp
     assert set(said["serious_events"]) == {"grade", "bayes", "plain"}
     assert said["serious_events"]["grade"].startswith("Rate ratio")
     assert disagreements(html) == []
+
+
+def test_the_real_report_has_the_retention_network_and_its_summary_of_findings_rows(small_run):
+    """The retention network's section (graph, league table, ranks with the caution, the
+    consistency statement, SIH against oral methadone beside the pairwise estimate) and its rows
+    in the summary of findings: each treatment against oral methadone and SIH against HDM."""
+    page = (small_run / "results/report/report.html").read_text()
+    section = page[page.index('<section id="network">') :]
+    section = html_lib.unescape(section[: section.index("</section>")])
+    assert "5 treatments (OMMT, SIH, SIM, HDM, INH)" in section
+    assert re.search(r"SIH against OMMT: network OR [\d.]+ \([\d.]+ to [\d.]+\); pairwise", section)
+    assert "league table" in section and "SUCRA" in section and "do not show how large" in section
+    assert "Inconsistency not assessable" in section and "CA2009, EN2010" in section
+    grade = page[page.index('<section id="grade">') :]
+    grade = grade[: grade.index("</section>")]
+    rows = re.findall(r'<tr data-network="retention">(.*?)</tr>', grade, re.S)
+    comparisons = [re.findall(r"<td>(.*?)</td>", r)[1] for r in rows]
+    labels = load_settings(CONFIG).treatments.labels
+    expected = [f"{labels[t]} vs {labels['OMMT']}" for t in ("SIH", "SIM", "HDM", "INH")]
+    assert comparisons == [*expected, f"{labels['SIH']} vs {labels['HDM']}"]
+    assert "Incoherence" in grade and "Network rules" in grade

@@ -94,6 +94,9 @@ def test_another_review_end_to_end(tmp_path, review, title, arms):
         assert (results / f"notebooks/{notebook}.html").stat().st_size > 0
     assert not (results / "notebooks/riott_sensitivity.html").exists()
     assert not (results / "sensitivity").exists()
+    # Two treatments and no networks configured: no network stage, no network section.
+    assert not (results / "network").exists()
+    assert 'id="network"' not in html and "network-sof" not in html
     sof = pd.read_csv(results / "report/summary_of_findings.csv")
     assert list(sof["analysis"]) == list(
         yaml.safe_load((review / "config.yaml").read_text())["analyses"]
