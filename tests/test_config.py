@@ -129,6 +129,7 @@ def test_optional_stages_have_no_defaults():
     def bare(config):
         config["data"] = {k: config["data"][k] for k in ("extraction", "bibliography")}
         config.pop("riott")
+        config.pop("networks")
         # Without a trials table an analysis lists its trials and selects on no attribute.
         config["analyses"] = {
             name: {k: v for k, v in spec.items() if k not in ("select", "exclude")}
@@ -136,9 +137,13 @@ def test_optional_stages_have_no_defaults():
             if "trials" in spec
         }
 
-    typed = settings(validate(broken(bare)))
+    config = validate(broken(bare))
+    typed = settings(config)
     assert typed.data.published_effects is None and typed.data.riott_testing is None
     assert typed.riott is None
+    from hatmeta.network_settings import network_settings
+
+    assert config["networks"] == {} and network_settings(config, typed) is None
 
 
 def test_settings_repr_tracks_every_value():

@@ -152,3 +152,23 @@ def test_incoherence_and_intransitivity_rules() -> None:
     assert intransitivity(["T1"], ["m", "n"], False, rules).level == 1
     assert intransitivity(["T1"], ["m", "n"], True, rules).level == 0
     assert intransitivity([], ["m", "n"], False, rules._replace(definitions_down=2)).level == 2
+
+
+def test_network_config_names_are_checked_and_no_networks_means_no_stage() -> None:
+    from hatmeta.config_checks import network_problems
+
+    config = load(CONFIG)
+    assert network_problems(config) == []
+    spec = config["networks"]["retention"]
+    config["networks"]["retention"] = {
+        **spec, "outcome": "nausea", "prior": "flat", "pairs": [["SIH", "SIH"]]
+    }  # fmt: skip
+    keys = [key for key, _ in network_problems(config)]
+    assert keys == [
+        "networks/retention/outcome",
+        "networks/retention/prior",
+        "networks/retention/pairs/0",
+    ]
+    config = load(CONFIG)
+    config["networks"] = {}
+    assert network_settings(config, settings(config)) is None

@@ -102,12 +102,33 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
             problems.append(
                 undefined(f"certainty/overrides/{name}", name, "analyses", config["analyses"])
             )
-    if config.get("networks"):
-        from hatmeta.network_settings import network_problems
-
-        problems += network_problems(config)
+    problems += network_problems(config)
     if "riott" in config:
         from hatmeta.riott.settings import riott_problems
 
         problems += riott_problems(config)
+    return problems
+
+
+def network_problems(config: Mapping[str, Any]) -> list[Problem]:
+    """Names a network uses that the config does not define (``(key, message)`` pairs)."""
+    problems = []
+    outcomes, analyses = config["outcomes"], config["analyses"]
+    priors = config["priors"]["heterogeneity"]
+    for name, spec in (config.get("networks") or {}).items():
+        key = f"networks/{name}"
+        if spec["outcome"] not in outcomes:
+            problems.append((f"{key}/outcome", f"'{spec['outcome']}' is not under outcomes"))
+        if "prior" in spec and spec["prior"] not in priors:
+            message = f"'{spec['prior']}' is not under priors/heterogeneity"
+            problems.append((f"{key}/prior", message))
+        if "pairwise" in spec and spec["pairwise"] not in analyses:
+            problems.append((f"{key}/pairwise", f"'{spec['pairwise']}' is not under analyses"))
+        for part in ("select", "exclude"):
+            if part in spec and "trials" not in config["data"]:
+                message = "selecting trials by attribute needs data/trials"
+                problems.append((f"{key}/{part}", message))
+        for i, (a, b) in enumerate(spec.get("pairs", ())):
+            if a == b:
+                problems.append((f"{key}/pairs/{i}", f"compares {a} with itself"))
     return problems
