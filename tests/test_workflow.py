@@ -461,12 +461,14 @@ def test_library_edits_rerun_exactly_the_jobs_whose_code_changed(upgradable_run)
     assert "nothing to be done" in dry_run().lower()
 
     # The model: the fit job and everything downstream of it (figures, certainty, the notebook
-    # that imports the model, the report), and the rate model's job, whose model is built from
-    # the same module; nothing upstream or beside them.
+    # that imports the model, the report), and the rate model's job and the network jobs (one
+    # per evidence set), whose models are built from the same module (the heterogeneity
+    # priors); nothing upstream or beside them.
     edit_function(model)
     output = dry_run()
     counts = job_counts(output)
     expected = {"fit": 1, "rate_fit": 1, "figures": 2, "certainty": 2, "notebook": 1}
+    expected["network"] = 2
     assert counts == expected | {"report": 1, "all": 1}, output
     found = reasons(output)
     fit_code = PackageCode(package).fingerprint(scripts / "fit.py")
