@@ -18,7 +18,15 @@ with logged(snakemake.log[0], "network") as log:
         bibliography = load_bibliography(snakemake.input.bibliography)
         trials = load_trials(snakemake.input.trials, bibliography, harmonised["trial"])
     evidence = snakemake.wildcards.evidence
-    outputs = {name: layout.network_files(evidence, name) for name in settings.networks}
+    declared = [*snakemake.output.tables, *snakemake.output.plot, *snakemake.output.forest]
+    indexed = {
+        kind: layout.index(pattern, declared)
+        for kind, pattern in layout.NETWORK_FILES._asdict().items()
+    }
+    outputs = {
+        name: layout.NetworkFiles(**{k: v[(evidence, name)] for k, v in indexed.items()})
+        for name in settings.networks
+    }
     done = run_networks(settings, harmonised, trials, params.statuses, evidence, outputs)
     from hatmeta.network_plots import write_figures
 

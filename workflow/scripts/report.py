@@ -56,11 +56,12 @@ with logged(snakemake.log[0], "report") as log:
             name: layout.NetworkFiles(**{k: v[(main, name)] for k, v in indexed.items()})
             for name in networks.networks
         }
+        fits = layout.fits_index(inputs.fits)
         pairwise = {}
         for name, spec in networks.networks.items():
             if spec.pairwise is not None:
                 analysis = settings.analyses[spec.pairwise]
-                fit = layout.fit_files(main, analysis.name, analysis.primary_prior)
+                fit = fits[(main, analysis.name, analysis.primary_prior)]
                 pairwise[name] = (analysis.title, fit.summary)
         rows = network_sof(
             {name: (spec, files[name]._asdict()) for name, spec in networks.networks.items()},
