@@ -10,6 +10,7 @@ import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS, CONFIG
 
@@ -299,3 +300,9 @@ def test_the_real_report_has_the_retention_network_and_its_summary_of_findings_r
     expected = [f"{labels[t]} vs {labels['OMMT']}" for t in ("SIH", "SIM", "HDM", "INH")]
     assert comparisons == [*expected, f"{labels['SIH']} vs {labels['HDM']}"]
     assert "Incoherence" in grade and "Network rules" in grade
+    table = pd.read_csv(small_run / "results/report/network_summary_of_findings.csv")
+    retention = table[table["network"] == "retention"]
+    assert list(retention["comparison"]) == [
+        "SIH vs OMMT", "SIM vs OMMT", "HDM vs OMMT", "INH vs OMMT", "SIH vs HDM"
+    ]  # fmt: skip
+    assert set(retention["incoherence"]) == {"not assessed"}  # loops only within 3-arm trials

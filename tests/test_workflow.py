@@ -96,6 +96,7 @@ def test_another_review_end_to_end(tmp_path, review, title, arms):
     assert not (results / "sensitivity").exists()
     # Two treatments and no networks configured: no network stage, no network section.
     assert not (results / "network").exists()
+    assert not (results / "report/network_summary_of_findings.csv").exists()
     assert 'id="network"' not in html and "network-sof" not in html
     sof = pd.read_csv(results / "report/summary_of_findings.csv")
     assert list(sof["analysis"]) == list(

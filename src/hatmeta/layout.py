@@ -108,6 +108,8 @@ REPORT = "results/report/report.html"
 #: The GRADE summary of findings of the main evidence set, and the Bayesian detail table.
 SUMMARY_OF_FINDINGS = "results/report/summary_of_findings.csv"
 BAYESIAN_SUMMARY = "results/report/bayesian_summary.csv"
+#: The network comparisons of the summary of findings (with networks in the config).
+NETWORK_SUMMARY_OF_FINDINGS = "results/report/network_summary_of_findings.csv"
 PROVENANCE = "results/report/provenance.json"
 #: The Vega library, inlined into the report when it has an interactive view.
 VEGA = "results/report/vega.js"

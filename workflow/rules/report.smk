@@ -42,6 +42,7 @@ rule report:
             labels={"document": "Bayesian summary"},
         ),
         provenance=layout.PROVENANCE,
+        **network_report_outputs(),
     params:
         settings=SETTINGS,
         networks=NETWORKS,

@@ -59,6 +59,20 @@ def report_inputs():
     return inputs
 
 
+def network_report_outputs():
+    """The report's table of network comparisons, when the config has networks."""
+    if NETWORKS is None:
+        return {}
+    return {
+        "network_summary": report(
+            layout.NETWORK_SUMMARY_OF_FINDINGS,
+            caption="../report/network_summary_of_findings.rst",
+            category="Report",
+            labels={"document": "summary of findings, network comparisons (GRADE)"},
+        )
+    }
+
+
 def report_stages():
     """The rules whose results the report shows, directly or through another rule's results
     (tests/test_workflow.py checks this list against the DAG)."""

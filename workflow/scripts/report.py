@@ -71,6 +71,9 @@ with logged(snakemake.log[0], "report") as log:
             networks.reference,
         )
         sof = sof_table(rows, networks.labels)
+        from hatmeta.certainty.network import sof_frame
+
+        write_csv(sof_frame(rows), snakemake.output.network_summary)
         sections.append(network_section(files, networks, pairwise, sof))
     # The stages' fingerprints are also their rules' params: Snakemake re-ran any stage whose
     # results came from other code, so these name the code behind every input.

@@ -238,3 +238,16 @@ def read_judgements(path: str | None) -> pd.DataFrame | None:
         return None
     table = pd.read_csv(path, keep_default_na=False, dtype=str)
     return table.assign(line=0)
+
+
+def sof_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The rated rows as a table: the estimate, the rating, and per domain its level in words
+    and the numbers behind it (the report's network rows, as a file)."""
+    out = []
+    for row in rows:
+        flat = {k: v for k, v in row.items() if k != "domains"}
+        for domain in row["domains"]:
+            flat[domain.domain] = domain.words
+            flat[f"{domain.domain}_numbers"] = domain.numbers
+        out.append(flat)
+    return pd.DataFrame(out)
