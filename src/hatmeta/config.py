@@ -472,6 +472,10 @@ def validate(
         lines = [keyed(*p, positions) for p in schema_problems(config, schema_path)]
         raise ConfigError(f"{source} does not match {schema_path}:\n" + "\n".join(lines)) from None
     problems = cross_reference_problems(config)
+    if "riott" in config:  # the review-specific section checks its own names
+        from hatmeta.riott.settings import riott_problems
+
+        problems += riott_problems(config)
     if problems:
         lines = [keyed(*p, positions) for p in problems]
         raise ConfigError(f"{source} has inconsistent entries:\n" + "\n".join(lines))
