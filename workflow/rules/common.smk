@@ -6,7 +6,7 @@ from snakemake.exceptions import WorkflowError
 
 from snakemake.logging import logger
 
-from hatmeta import layout, preflight, startup
+from hatmeta import layout, preflight, runguard, startup
 from hatmeta.codeprint import PackageCode
 from hatmeta.config import ConfigError, settings
 
@@ -15,6 +15,15 @@ from hatmeta.config import ConfigError, settings
 # scripts reach it, as a changed setting does (tests/test_codeprint.py checks every rule). The
 # start-up steps below are remembered under the fingerprint of their own code (hatmeta.startup).
 LIBRARY = PackageCode.installed()
+
+# Every run holds its directory's guard for as long as it lives, taken here, before Snakemake
+# locks the directory: a lock left by a killed run is removed at start-up, a live run's never
+# (hatmeta.runguard). With rerun-incomplete (profiles/default), a killed run resumes with the
+# same command.
+if workflow.is_main_process:
+    RUN_CLAIM = runguard.claim()
+    if RUN_CLAIM.message:
+        logger.warning(RUN_CLAIM.message)
 
 try:
     startup.validate_config(config, CONFIG_SOURCE, CONFIG_POSITIONS, LIBRARY)
