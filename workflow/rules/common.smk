@@ -51,7 +51,10 @@ wildcard_constraints:
     prior="|".join(map(re.escape, PRIORS)),
 
 
-SCRIPTS = Path(workflow.basedir) / "workflow/scripts"
+# Beside this file, not under the main workflow's directory: the same when hatmeta is the
+# workflow, and right when a review's own Snakefile uses hatmeta as a module.
+WORKFLOW_DIR = Path(workflow.current_basedir).parent
+SCRIPTS = WORKFLOW_DIR / "scripts"
 
 
 def code_fingerprint(script, sources=None):
