@@ -86,6 +86,8 @@ def test_check_names_file_line_and_column_of_a_bad_row(tmp_path, capsys):
     code, out, err = check(review, capsys)
     assert code == cli.INVALID and out == ""
     assert "extraction.csv, line 4 (Ferguson1949" in err and "events 600 exceed total 306" in err
+    # the tutorial shows this message (included from the file)
+    assert err == (ROOT / "docs/examples/check_error.txt").read_text()
 
 
 def test_check_a_config_problem(tmp_path, capsys):
