@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT
 
 from hatmeta import layout
 from hatmeta.report.methods import docstring_blocks
@@ -225,6 +225,7 @@ def results(tmp_path, small_settings) -> dict:
 
 PROVENANCE = {
     "date": "2026-01-01",
+    "hatmeta_version": "0.0.0",
     "data_version": "0123456789ab",
     "code_version": "abc123",
     "data_files": {"extraction": {"path": "data/raw/extraction.csv", "sha256": "0" * 64}},
@@ -458,6 +459,7 @@ def test_provenance_checksums_and_versions(project_settings):
     info = provenance(data)
     assert set(info["software"]) >= {
         "python",
+        "hatmeta",
         "snakemake",
         "pymc",
         "arviz",
@@ -470,6 +472,10 @@ def test_provenance_checksums_and_versions(project_settings):
     assert re.fullmatch(r"[0-9a-f]{12}", info["data_version"])
     assert info["code_version"] != NOT_GIT
     assert info["code_fingerprints"] == {}
+    import tomllib
+
+    release = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert info["hatmeta_version"] == info["software"]["hatmeta"] == release
     stages = {"fit": "0123456789abcdef", "report": "fedcba9876543210"}
     assert provenance(data, code=stages)["code_fingerprints"] == stages
 
