@@ -80,6 +80,7 @@ def riott_report_inputs():
     return {
         "riott_scenarios": riott_layout.SCENARIOS,
         "riott_tipping_points": riott_layout.TIPPING_POINTS,
+        "riott_tipping_map": riott_layout.TIPPING_MAP,
         "riott_depends_on": riott_layout.DEPENDS_ON,
         "riott_structural": riott_layout.STRUCTURAL,
         "riott_sentences": riott_layout.SENTENCES,

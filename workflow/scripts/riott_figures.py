@@ -1,4 +1,4 @@
-"""Snakemake adapter: tipping heatmaps and the RIOTT results along IMOR."""
+"""Snakemake adapter: tipping heatmaps, the RIOTT results along IMOR, the tipping-point map."""
 
 import pandas as pd
 
@@ -10,10 +10,9 @@ from hatmeta.riott.figures import figures
 
 with logged(snakemake.log[0], "riott_figures") as log:
     params = snakemake.params
-    drawn = figures(
-        pd.read_csv(snakemake.input.cells), params.default_share, params.benefit_probability
-    )
+    drawn = figures(pd.read_csv(snakemake.input.cells), params.choice, params.benefit_probability)
     for key, path in layout.index(riott_layout.HEATMAP, snakemake.output.heatmaps).items():
         save(drawn["heatmaps"][key], path)
     save(drawn["curve"], snakemake.output.curve)
-    log.info("wrote %d heatmaps and the curves", len(drawn["heatmaps"]))
+    save(drawn["map"], snakemake.output.tipping_map)
+    log.info("wrote %d heatmaps, the curves and the tipping-point map", len(drawn["heatmaps"]))

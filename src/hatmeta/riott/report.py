@@ -225,9 +225,10 @@ def _bank_note(path: str) -> str:
 
 
 def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
-    """The report section. ``paths``: ``scenarios``, ``tipping_points``, ``depends_on``,
-    ``structural``, ``sentences``, ``bank_checks``, ``curve`` and ``heatmaps`` (a mapping
-    ``(result, heroin scenario) -> PNG``, result ``riott`` or ``pooled``)."""
+    """The report section. ``paths``: ``scenarios``, ``tipping_points``, ``tipping_map`` (shown
+    beside the tipping points), ``depends_on``, ``structural``, ``sentences``, ``bank_checks``,
+    ``curve`` and ``heatmaps`` (a mapping ``(result, heroin scenario) -> PNG``, result ``riott``
+    or ``pooled``)."""
     with open(paths["sentences"], encoding="utf-8") as handle:
         callout = [line.strip() for line in handle if line.strip()]
     scenarios = pd.read_csv(paths["scenarios"])
@@ -261,6 +262,14 @@ def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
                 "grid); incompatible cells are left out",
                 "compact": False,
                 **table(pd.read_csv(paths["tipping_points"]), TIPPING_HEADERS),
+                "figure": {
+                    "name": "The tipping points on the oral-methadone IMOR grid: RIOTT's 95% CrI "
+                    "above 1 (upper half of each cell) and the pooled P(benefit) at or above "
+                    f"{riott.tipping.benefit_probability:g} (lower half), dark where they hold; "
+                    "black bars: the tipping points of the table; hatched: incompatible cells; "
+                    "framed and starred: the configured choice.",
+                    "uri": png_data_uri(paths["tipping_map"]),
+                },
             },
             {
                 "caption": "What the conclusion depends on: each structural assumption over its "
