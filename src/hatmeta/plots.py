@@ -6,12 +6,16 @@ Every function takes tidy tables (as written under ``results/``) and returns a m
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
+# Agg: the workflow's jobs draw and save, never show. A Jupyter kernel names its inline backend
+# in MPLBACKEND (ipykernel sets it): a notebook drawing these figures keeps it, to show them.
+if not os.environ.get("MPLBACKEND", "").startswith("module://matplotlib_inline"):
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np

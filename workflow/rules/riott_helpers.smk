@@ -96,6 +96,8 @@ def riott_notebook_inputs():
         "harmonised": layout.HARMONISED,
         "facts": SETTINGS.data.riott_testing,
         "scenarios": riott_layout.SCENARIOS,
-        "sentences": riott_layout.SENTENCES,
+        "cells": riott_layout.CELLS,
+        "tipping_points": riott_layout.TIPPING_POINTS,
+        "depends_on": riott_layout.DEPENDS_ON,
         "bank": riott_layout.BANK,
     }

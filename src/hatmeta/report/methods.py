@@ -1,4 +1,5 @@
-"""The report's methods section, generated from the config, and docstrings as text blocks."""
+"""The report's methods section, generated from the config, and docstrings as text blocks (for
+the report) or Markdown (for the notebooks)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ if TYPE_CHECKING:
     from hatmeta.config import Settings
 
 
-def docstring_blocks(text: str) -> list[dict[str, str]]:
-    """Split a numpydoc-style docstring into headings, paragraphs and literal blocks."""
+def _blocks(text: str) -> list[dict[str, str]]:
+    """A numpydoc-style docstring as headings, paragraphs and literal blocks, inline markup
+    (``literal``, :role:`target`, *emphasis*) left as it is."""
     blocks: list[dict[str, str]] = []
     lines = (text or "").strip("\n").splitlines()
     paragraph: list[str] = []
@@ -56,6 +58,13 @@ def docstring_blocks(text: str) -> list[dict[str, str]]:
     if in_literal and literal:
         blocks.append({"kind": "pre", "text": "\n".join(literal).strip("\n")})
     flush()
+    return blocks
+
+
+def docstring_blocks(text: str) -> list[dict[str, str]]:
+    """Split a numpydoc-style docstring into headings, paragraphs, numbered items and literal
+    blocks of plain text."""
+    blocks = _blocks(text)
     # Inline literals: ``x`` -> x (the template escapes text; code styling is not needed).
     for block in blocks:
         if block["kind"] != "pre":
@@ -66,6 +75,21 @@ def docstring_blocks(text: str) -> list[dict[str, str]]:
             if block["kind"] == "p" and item:
                 block.update(kind="li", number=item.group(1), text=item.group(2))
     return blocks
+
+
+def docstring_markdown(text: str, heading: str = "###") -> str:
+    """A numpydoc-style docstring as Markdown: its section headings at level ``heading``, its
+    literal blocks fenced, ``literal`` and :role:`target` as code; paragraphs and numbered items
+    as they are (Markdown reads them)."""
+    parts = []
+    for block in _blocks(text):
+        if block["kind"] == "pre":
+            parts.append(f"```text\n{block['text']}\n```")
+            continue
+        body = re.sub(r"``(.+?)``", r"`\1`", block["text"])
+        body = re.sub(r":\w+:`(.+?)`", r"`\1`", body)
+        parts.append(f"{heading} {body}" if block["kind"] == "h" else body)
+    return "\n\n".join(parts) + "\n"
 
 
 def prior_table(settings: Settings) -> list[dict[str, Any]]:
