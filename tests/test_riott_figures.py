@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hatmeta.riott.figures import tipping_map, tipping_map_data
+from hatmeta.plots import save
+from hatmeta.riott.figures import (
+    MAP_COLOURS,
+    POOLED_COLOURS,
+    RIOTT_COLOURS,
+    STAR,
+    UNUSABLE,
+    tipping_map,
+    tipping_map_data,
+)
 
 IMORS = [0.0, 0.5, 1.0, 2.0]
 CHOICE = {
@@ -128,6 +137,28 @@ def test_incompatible_cells_are_on_the_map_not_dropped(cells):
     assert texts.count("incompatible") == 1 and "none" in texts
     assert f"{data.rows.loc[0, 'imor_pooled_loses_benefit']:.2g}" in texts
     plt.close(figure)
+
+
+def test_the_map_with_a_palette_is_the_same_picture(cells, tmp_path):
+    """The map is stored with a palette of MAP_COLOURS: a fraction of the bytes, every pixel
+    within a few levels of the full-colour PNG, and each of its colours kept."""
+    from PIL import Image
+
+    data = tipping_map_data(cells, 0.95, CHOICE)
+    save(tipping_map(data), tmp_path / "full.png")
+    save(tipping_map(data), tmp_path / "palette.png", palette=MAP_COLOURS)
+    full, small = (
+        np.asarray(Image.open(tmp_path / name).convert("RGB")).astype(int)
+        for name in ("full.png", "palette.png")
+    )
+    assert full.shape == small.shape
+    difference = np.abs(full - small).max(axis=2)
+    assert difference.mean() < 2 and np.percentile(difference, 99) <= 12, difference.mean()
+    assert (tmp_path / "palette.png").stat().st_size < 0.6 * (tmp_path / "full.png").stat().st_size
+    found = small.reshape(-1, 3)
+    for colour in (*RIOTT_COLOURS, *POOLED_COLOURS, UNUSABLE, STAR):
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        assert np.abs(found - rgb).max(axis=1).min() <= 6, colour
 
 
 @pytest.mark.workflow

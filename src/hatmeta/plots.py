@@ -6,6 +6,7 @@ Every function takes tidy tables (as written under ``results/``) and returns a m
 
 from __future__ import annotations
 
+import io
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -312,9 +313,22 @@ def funnel_plot(
         return fig
 
 
-def save(fig: Figure, path) -> None:
-    """Save and close (figures are built in loops; open figures would pile up)."""
-    fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+def save(fig: Figure, path, palette: int | None = None) -> None:
+    """Save and close (figures are built in loops; open figures would pile up).
+
+    ``palette``: store the PNG with at most this many colours, for a figure of a few flat
+    colours (the tipping-point map: a third of the bytes in the report, each pixel within a few
+    levels of the full-colour one; tests/test_riott_figures.py measures it).
+    """
+    if palette is None:
+        fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+    else:
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+        full = Image.open(buffer).convert("RGB")
+        full.quantize(palette, method=Image.Quantize.FASTOCTREE).save(path, "png", optimize=True)
     plt.close(fig)
 
 

@@ -190,9 +190,13 @@ def tipping_map_data(
     return TippingMap(rows, pd.concat(parts, ignore_index=True), imors, benefit_probability)
 
 
+#: The map is flat colours: stored with a palette of this many (:func:`hatmeta.plots.save`).
+MAP_COLOURS = 64
 #: Colours of the map's half-strips: (result holds, result lost).
 RIOTT_COLOURS = ("#2166ac", "#d1e5f0")
 POOLED_COLOURS = ("#1b7837", "#d9f0d3")
+#: The star on the configured choice.
+STAR = "#fdb863"
 
 
 def _grid_position(imors: np.ndarray, value: float) -> float:
@@ -230,7 +234,7 @@ def _draw_row(ax, y: float, row: pd.Series, cells: pd.DataFrame, imors: np.ndarr
                 y + 0.5,
                 marker="*",
                 ms=11,
-                color="#fdb863",
+                color=STAR,
                 markeredgecolor="black",
                 zorder=5,
             )
@@ -324,7 +328,7 @@ def tipping_map(data: TippingMap) -> Figure:
                 marker="*",
                 ms=10,
                 ls="",
-                color="#fdb863",
+                color=STAR,
                 markeredgecolor="black",
                 label="the scenario's own oral-methadone IMOR",
             ),
