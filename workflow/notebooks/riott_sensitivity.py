@@ -115,7 +115,8 @@ print(
     f"Your scenario (IMOR {imor_heroin:g} / {imor_methadone:g}, missing shares "
     f"{yours['missing_share_heroin']:.2f} / {yours['missing_share_methadone']:.2f}): "
     + ("compatible with the published counts" if yours["usable"] else yours["reason"])
-    + f"; answered in {seconds:.2f} s of CPU (the first answer also imports SciPy and ArviZ)"
+    + f"; answered in {seconds:.2f} s of CPU (in a fresh session this first answer also loads "
+    "SciPy and ArviZ; the controls' answers take a fraction of it)"
 )
 explore.readable(table)
 
