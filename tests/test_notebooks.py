@@ -16,6 +16,7 @@ import pytest
 import yaml
 from conftest import ROOT
 
+from hatmeta.docstrings import docstring_markdown
 from hatmeta.notebooks import (
     HEADLESS,
     execute,
@@ -27,7 +28,6 @@ from hatmeta.notebooks import (
     python_literal,
     require,
 )
-from hatmeta.report.methods import docstring_markdown
 
 NOTEBOOKS = sorted((ROOT / "workflow" / "notebooks").glob("*.py"))
 
@@ -119,8 +119,8 @@ def test_notebooks_executed_by_the_workflow(small_run):
     audit = Path(small_run / "results/notebooks/extraction_audit.html").read_text()
     assert "mismatches: 0" in audit
     riott = Path(small_run / "results/notebooks/riott_sensitivity.html").read_text()
-    model = riott[riott.index('id="The-model"') :]
-    assert "Assumptions, each a config setting" in model[: model.index("</div>")]  # rendered
+    page = NotebookPage(riott)  # the model's docstring rendered from Markdown, not printed
+    assert "Assumptions, each a config setting" in "".join(page.markdown_outputs)
     assert "YOUR SCENARIO" in riott and riott.count("data:image/png;base64,") == 1
 
 
@@ -178,13 +178,15 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 class NotebookPage(HTMLParser):
     """An exported notebook: each table with the classes of the elements around it, the text of
-    each plain-text output, the style sheets, and the external resources the page loads."""
+    each plain-text output and of the Markdown outputs, the style sheets, and the external
+    resources the page loads."""
 
     def __init__(self, html: str):
         super().__init__()
         self.stack: list[tuple[str, list[str]]] = []
         self.tables: list[list[str]] = []
         self.text_outputs: list[str] = []
+        self.markdown_outputs: list[str] = []
         self.styles: list[str] = []
         self.external: list[str] = []
         self._text: list[str] | None = None
@@ -220,6 +222,8 @@ class NotebookPage(HTMLParser):
     def handle_data(self, data):
         if self._text is not None:
             self._text.append(data)
+        if {"jp-RenderedMarkdown", "jp-OutputArea-output"} <= set(self.classes()):
+            self.markdown_outputs.append(data)
         if self._style:
             self.styles.append(data)
 

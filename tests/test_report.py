@@ -21,7 +21,7 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS
 
 from hatmeta import layout
-from hatmeta.report.methods import docstring_blocks
+from hatmeta.docstrings import docstring_blocks
 from hatmeta.report.provenance import NOT_GIT, git_describe, provenance
 from hatmeta.report.render import build_context, render, write_report
 from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings

@@ -61,7 +61,7 @@ from hatmeta.data.tables import included_arms, read_analysis_table
 from hatmeta.io import load_posterior
 from hatmeta.notebooks import input_paths, project_root
 from hatmeta.priors import resolve
-from hatmeta.report.methods import docstring_markdown
+from hatmeta.docstrings import docstring_markdown
 
 logging.getLogger("pymc").setLevel(logging.WARNING)  # not PyMC's "Sampling: [...]" notes
 ROOT = project_root()

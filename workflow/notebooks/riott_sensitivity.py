@@ -51,7 +51,7 @@ from IPython.display import Markdown, display
 from hatmeta import layout
 from hatmeta.config import load_settings
 from hatmeta.notebooks import input_paths, interactive, project_root
-from hatmeta.report.methods import docstring_markdown
+from hatmeta.docstrings import docstring_markdown
 from hatmeta.riott import explore, scenarios, testlevel
 from hatmeta.riott import layout as riott_layout
 from hatmeta.riott.bank import Bank

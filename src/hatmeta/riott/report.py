@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from hatmeta.docstrings import docstring_blocks
 from hatmeta.report.format import (
     DASH,
     RATIO_CEILING,
@@ -31,7 +32,6 @@ from hatmeta.report.format import (
     table,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.methods import docstring_blocks
 from hatmeta.riott import testlevel
 
 if TYPE_CHECKING:
