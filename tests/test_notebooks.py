@@ -121,7 +121,7 @@ def test_notebooks_executed_by_the_workflow(small_run):
     riott = Path(small_run / "results/notebooks/riott_sensitivity.html").read_text()
     page = NotebookPage(riott)  # the model's docstring rendered from Markdown, not printed
     assert "Assumptions, each a config setting" in "".join(page.markdown_outputs)
-    assert "YOUR SCENARIO" in riott and riott.count("data:image/png;base64,") == 1
+    assert "YOUR SCENARIO" in riott and riott.count('src="data:image/png;base64,') == 1
 
 
 @pytest.mark.workflow
