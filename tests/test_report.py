@@ -21,7 +21,7 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT
 
 from hatmeta import layout
-from hatmeta.report.methods import docstring_blocks
+from hatmeta.docstrings import docstring_blocks
 from hatmeta.report.provenance import NOT_GIT, git_describe, provenance
 from hatmeta.report.render import build_context, render, write_report
 from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
@@ -294,13 +294,14 @@ def riott_section(tmp_path, settings, scenarios=None, structural=None) -> dict:
     (tmp_path / "bank.json").write_text(
         json.dumps({"pairs": 416, "checks": {"max_cdf_change_half_tau_grid": 2e-8}})
     )
-    for name in ("curve.png", "heat.png"):
+    for name in ("curve.png", "heat.png", "map.png"):
         (tmp_path / name).write_bytes(PNG_1PX)
     return riott_report.section(
         settings.riott,
         {
             "scenarios": tmp_path / "scenarios.csv",
             "tipping_points": tmp_path / "points.csv",
+            "tipping_map": tmp_path / "map.png",
             "depends_on": tmp_path / "depends.csv",
             "structural": tmp_path / "structural.csv",
             "sentences": tmp_path / "sentence.txt",
@@ -386,6 +387,11 @@ def test_riott_section_shows_its_files(small_settings, results, tmp_path):
     assert "data:image/png;base64," in part
     assert "37 (34 to 40)" in part  # imputed responders beside every odds ratio
     assert "416 possible pairs" in part
+    # the tipping-point map right after the tipping-point table, before the next table
+    after = part[part.index("Tipping points along the oral-methadone IMOR") :]
+    after = after[: after.index("What the conclusion depends on")]
+    assert "The tipping points on the oral-methadone IMOR grid" in after
+    assert after.count("data:image/png;base64,") == 1
     assert "Assumptions, each a config setting" in html  # its methods, from the docstring
     assert "ranges/sigma_provide" in html  # every range, from the config
 
