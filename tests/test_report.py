@@ -252,6 +252,8 @@ def scenario_row(name: str, **values) -> dict:
         "missing_share_heroin": 0.15,
         "missing_share_methadone": 0.58,
         "anchor_reading": "percentage_points",
+        "sigma_provide": 1.0,
+        "rho": 0.5,
         "usable": True,
         "reason": "",
         "n_heroin": 43,
@@ -300,6 +302,7 @@ def riott_section(tmp_path, settings, scenarios=None, structural=None) -> dict:
         settings.riott,
         {
             "scenarios": tmp_path / "scenarios.csv",
+            "cells": tmp_path / "structural.csv",  # the explorer's grid: any cells will do
             "tipping_points": tmp_path / "points.csv",
             "tipping_map": tmp_path / "map.png",
             "depends_on": tmp_path / "depends.csv",
@@ -562,7 +565,9 @@ def test_html_structure(small_settings, results, tmp_path):
         assert section in parser.ids
     assert len(parser.ids) == len(set(parser.ids)), "duplicate ids"
     assert parser.external == []
-    assert "@media print" in html and "<script" not in html and "@import" not in html
+    assert "@media print" in html and "@import" not in html
+    # Scripts only inline (the explorer's specification and library): nothing loaded.
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html)
     for anchor in re.findall(r'href="#([^"]+)"', html):
         assert anchor in parser.ids
 

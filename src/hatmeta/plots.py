@@ -314,12 +314,17 @@ def funnel_plot(
         return fig
 
 
-def save(fig: Figure, path, palette: int = 256) -> None:
-    """Save as a PNG of at most ``palette`` colours and close (figures are built in loops; open
-    figures would pile up). The figures are flat colours and anti-aliased edges, so an adaptive
-    palette looks the same as 24-bit colour at about a third of the size, which keeps the
-    self-contained report (every figure inlined) small. A figure of a few flat colours can ask
-    for fewer (the tipping-point map: 64; tests/test_riott_figures.py measures each pixel)."""
+def save(fig: Figure, path, palette: int | None = 256) -> None:
+    """Save as a PNG of at most ``palette`` colours (``None``: 24-bit) and close (figures are
+    built in loops; open figures would pile up). The figures are flat colours and anti-aliased
+    edges, so an adaptive palette looks the same as 24-bit colour at about a third of the size,
+    which keeps the self-contained report (every figure inlined) small. A figure of a few flat
+    colours can ask for fewer (the tipping-point map: 64; tests/test_riott_figures.py measures
+    each pixel against the 24-bit picture)."""
+    if palette is None:
+        fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+        plt.close(fig)
+        return
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=STYLE["savefig.dpi"], bbox_inches="tight")
     plt.close(fig)
