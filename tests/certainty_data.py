@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hatmeta.certainty.assess import FitInputs
+from hatmeta.certainty.rows import FitInputs
 
 
 def bare_settings(project_settings, analyses):

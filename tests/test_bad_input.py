@@ -3,7 +3,8 @@
 Each case edits one input of a copy of the project and runs the README's command there. The
 run must stop at start-up (non-zero exit, before any job) with a message that names the file
 and, where there is one, the physical line and column, shows no Python traceback, and leaves
-nothing under ``results/``.
+nothing under ``results/``. ``hatmeta check`` on the same copy (no Snakemake) exits with 1 and
+prints the same message: the workflow test compares it with Snakemake's output line for line.
 """
 
 from __future__ import annotations
@@ -103,10 +104,10 @@ def _project_copy(workdir: Path) -> Path:
     return workdir
 
 
-@pytest.mark.workflow
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
-def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path):
-    workdir = _project_copy(tmp_path / "project")
+def _edited_project(case: dict, workdir: Path) -> tuple[Path, str, int | None]:
+    """A copy of the project with the case's edits; the edited file's path as the config
+    names it and the physical line of its last edit."""
+    workdir = _project_copy(workdir)
     file = FILES.get(case.get("file"), "")
     line = None
     # A case edits its file; `also` edits other files the same way (their lines are not named).
@@ -123,6 +124,33 @@ def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path):
             target.write_bytes(content)
         else:
             target.write_text(content)
+    return workdir, file, line
+
+
+def _check_args(case: dict) -> list[str]:
+    """The case's Snakemake arguments as ``hatmeta check`` takes them (``--config
+    review=FILE`` is ``--config FILE``)."""
+    args = list(case.get("args", ()))
+    if args[:1] == ["--config"] and args[1].startswith("review="):
+        return ["--config", args[1].removeprefix("review="), *args[2:]]
+    assert not args, f"no hatmeta check arguments for {args}"
+    return []
+
+
+def hatmeta_check(workdir: Path, case: dict, capsys) -> tuple[int, str]:
+    """``hatmeta check`` on the case's copy: the exit code and what it printed."""
+    from hatmeta import cli
+
+    capsys.readouterr()
+    code = cli.main(["check", str(workdir), *_check_args(case)])
+    printed = capsys.readouterr()
+    return code, printed.out + printed.err
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path, capsys):
+    workdir, file, line = _edited_project(case, tmp_path / "project")
     result = snakemake("--cores", "1", *case.get("args", ()), cwd=workdir, check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
@@ -130,6 +158,24 @@ def test_bad_input_stops_at_start_up_with_a_located_message(case, tmp_path):
         assert expected.format(file=file, line=line) in output, (expected, line, output)
     assert "Traceback" not in output, output
     assert not (workdir / "results").exists() or not any((workdir / "results").rglob("*"))
+    # hatmeta check prints the same message, line for line
+    code, message = hatmeta_check(workdir, case, capsys)
+    assert code == 1
+    for text in message.splitlines():
+        assert text in output, (text, output)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_hatmeta_check_refuses_each_case_with_the_workflows_message(case, tmp_path, capsys):
+    """The same cases through ``hatmeta check`` (no Snakemake): exit code 1 and every text the
+    workflow's message must contain."""
+    workdir, file, line = _edited_project(case, tmp_path / "project")
+    code, message = hatmeta_check(workdir, case, capsys)
+    assert code == 1, message
+    for expected in case["expect"]:
+        assert expected.format(file=file, line=line) in message, (expected, line, message)
+    assert "Traceback" not in message
+    assert not (workdir / "results").exists() and not (workdir / ".snakemake").exists()
 
 
 def test_the_corpus_covers_at_least_thirty_cases():

@@ -36,7 +36,7 @@ def bootstrap(project: Path) -> tuple[float, str]:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     start = time.perf_counter()
     result = subprocess.run(
-        ["bash", "tools/bootstrap.sh", "--extra", "test"],
+        ["bash", "tools/bootstrap.sh", "--extra", "test", "--extra", "docs"],
         cwd=project,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import arviz as az
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,12 +69,13 @@ def test_the_retention_network_has_every_arm_of_its_trials_with_its_source(reten
 
 def test_retention_network_agrees_with_rma_mv_and_the_exact_glm(retention) -> None:
     """Near-flat priors (sd 10) on the basic parameters and baselines. The fixed effect against
-    R's exact binomial maximum likelihood (glm): the same model, so within Monte Carlo error and
-    the skew of a posterior of 25 to 140 patients an arm (a tenth of a standard error). The random
-    effects against metafor's rma.mv (normal approximation, REML tau), as far as the models
-    agree: the normal approximation's shift ``|glm - rma_fixed|`` plus half a standard error
-    (REML's point tau against a posterior over tau) plus Monte Carlo error, as on the metadat
-    network (tests/test_bayes_network.py)."""
+    R's exact binomial maximum likelihood (glm): the same model, so within four Monte Carlo
+    standard errors of the median plus the gap between a skewed posterior's median and the
+    likelihood's maximum (arms of 25 patients with 22 events: allowed 0.15 standard errors).
+    The random effects against metafor's rma.mv (normal approximation, REML tau), as far as
+    the models agree: the normal approximation's shift ``|glm - rma_fixed|`` plus half a
+    standard error (REML's point tau against a posterior over tau) plus Monte Carlo error, as on
+    the metadat network (tests/test_bayes_network.py)."""
     network = retention.network
     runner = NetworkRunner(Shape(4, 3, 5), SAMPLER, effect_sd=10.0, baseline_sd=10.0)
     fixed = runner.fit(network.fixed_effect(), half_normal(0.5), GATE)
@@ -81,11 +83,14 @@ def test_retention_network_agrees_with_rma_mv_and_the_exact_glm(retention) -> No
     assert fixed.failures == [] and random.failures == []
     oracle = network_oracle(network.arms, network.reference, list(network.treatments[1:]))
     for treatment in network.treatments[1:]:
-        draws = fixed.tree["posterior"]["d"].sel(treatment=treatment).values.ravel()
+        chains = fixed.tree["posterior"]["d"].sel(treatment=treatment).values
+        draws = chains.ravel()
         median, sd = float(np.median(draws)), float(draws.std())
+        mcse = float(az.mcse(chains, method="median"))
         mle, se = (oracle["glm_fixed"][k][treatment] for k in ("estimate", "se"))
-        print(f"fixed {treatment}: median {median:.3f} (sd {sd:.3f}); glm {mle:.3f} (se {se:.3f})")
-        assert abs(median - mle) <= 0.1 * se + 0.02
+        print(f"fixed {treatment}: median {median:.3f} (sd {sd:.3f}, MCSE {mcse:.3f}); "
+              f"glm {mle:.3f} (se {se:.3f})")  # fmt: skip
+        assert abs(median - mle) <= 0.15 * se + 4 * mcse
         assert sd == pytest.approx(se, rel=0.15)
         post = random.tree["posterior"]["d"].sel(treatment=treatment).values.ravel()
         shift = abs(mle - oracle["rma_fixed"]["estimate"][treatment])

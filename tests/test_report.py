@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CHROMIUM, CHROMIUM_FLAGS
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT
 
 from hatmeta import layout
-from hatmeta.report.methods import docstring_blocks
+from hatmeta.docstrings import docstring_blocks
 from hatmeta.report.provenance import NOT_GIT, git_describe, provenance
 from hatmeta.report.render import build_context, render, write_report
 from hatmeta.report.results import ReportInputs, read_fit, summary_of_findings
@@ -225,6 +225,7 @@ def results(tmp_path, small_settings) -> dict:
 
 PROVENANCE = {
     "date": "2026-01-01",
+    "hatmeta_version": "0.0.0",
     "data_version": "0123456789ab",
     "code_version": "abc123",
     "data_files": {"extraction": {"path": "data/raw/extraction.csv", "sha256": "0" * 64}},
@@ -251,6 +252,8 @@ def scenario_row(name: str, **values) -> dict:
         "missing_share_heroin": 0.15,
         "missing_share_methadone": 0.58,
         "anchor_reading": "percentage_points",
+        "sigma_provide": 1.0,
+        "rho": 0.5,
         "usable": True,
         "reason": "",
         "n_heroin": 43,
@@ -293,13 +296,15 @@ def riott_section(tmp_path, settings, scenarios=None, structural=None) -> dict:
     (tmp_path / "bank.json").write_text(
         json.dumps({"pairs": 416, "checks": {"max_cdf_change_half_tau_grid": 2e-8}})
     )
-    for name in ("curve.png", "heat.png"):
+    for name in ("curve.png", "heat.png", "map.png"):
         (tmp_path / name).write_bytes(PNG_1PX)
     return riott_report.section(
         settings.riott,
         {
             "scenarios": tmp_path / "scenarios.csv",
+            "cells": tmp_path / "structural.csv",  # the explorer's grid: any cells will do
             "tipping_points": tmp_path / "points.csv",
+            "tipping_map": tmp_path / "map.png",
             "depends_on": tmp_path / "depends.csv",
             "structural": tmp_path / "structural.csv",
             "sentences": tmp_path / "sentence.txt",
@@ -385,6 +390,11 @@ def test_riott_section_shows_its_files(small_settings, results, tmp_path):
     assert "data:image/png;base64," in part
     assert "37 (34 to 40)" in part  # imputed responders beside every odds ratio
     assert "416 possible pairs" in part
+    # the tipping-point map right after the tipping-point table, before the next table
+    after = part[part.index("Tipping points along the oral-methadone IMOR") :]
+    after = after[: after.index("What the conclusion depends on")]
+    assert "The tipping points on the oral-methadone IMOR grid" in after
+    assert after.count("data:image/png;base64,") == 1
     assert "Assumptions, each a config setting" in html  # its methods, from the docstring
     assert "ranges/sigma_provide" in html  # every range, from the config
 
@@ -458,6 +468,7 @@ def test_provenance_checksums_and_versions(project_settings):
     info = provenance(data)
     assert set(info["software"]) >= {
         "python",
+        "hatmeta",
         "snakemake",
         "pymc",
         "arviz",
@@ -470,6 +481,10 @@ def test_provenance_checksums_and_versions(project_settings):
     assert re.fullmatch(r"[0-9a-f]{12}", info["data_version"])
     assert info["code_version"] != NOT_GIT
     assert info["code_fingerprints"] == {}
+    import tomllib
+
+    release = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert info["hatmeta_version"] == info["software"]["hatmeta"] == release
     stages = {"fit": "0123456789abcdef", "report": "fedcba9876543210"}
     assert provenance(data, code=stages)["code_fingerprints"] == stages
 
@@ -550,7 +565,9 @@ def test_html_structure(small_settings, results, tmp_path):
         assert section in parser.ids
     assert len(parser.ids) == len(set(parser.ids)), "duplicate ids"
     assert parser.external == []
-    assert "@media print" in html and "<script" not in html and "@import" not in html
+    assert "@media print" in html and "@import" not in html
+    # Scripts only inline (the explorer's specification and library): nothing loaded.
+    assert not re.search(r"<script[^>]*\bsrc\s*=", html)
     for anchor in re.findall(r'href="#([^"]+)"', html):
         assert anchor in parser.ids
 

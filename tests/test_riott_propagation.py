@@ -5,8 +5,9 @@ imputation frequencies) is compared with one MCMC refit of the pooled model per 
 pair, through the engine (:mod:`oracles.multiple_imputation`), for the named scenarios at the
 extremes: ``worst_case`` (heroin responders up to 43/43), ``best_case_methadone``
 (oral-methadone responders up to 42/42, the pairs that disagree most with the other trials) and
-``missing_positive`` (the published counts). The bank has no Monte Carlo error: the tolerance is
-the refits' own.
+``missing_positive`` (the published counts); and a scenario off every grid, as the RIOTT
+notebook answers it (:func:`hatmeta.riott.explore.answer`). The bank has no Monte Carlo error:
+the tolerance is the refits' own.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from riott_data import INPUTS, MAR, RIOTT
 from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.stage import ModelStage
 from hatmeta.data.tables import build_tables, included_arms
-from hatmeta.riott import propagation, scenarios
+from hatmeta.riott import explore, propagation, scenarios
 from hatmeta.riott.bank_build import build_bank
 from hatmeta.riott.settings import PriorScales
 
@@ -71,6 +72,20 @@ def test_mixture_matches_brute_force_refits_within_monte_carlo_error(pooled_mode
     )
     difference = abs(np.log(fast["pooled_or_median"]) - exact.log_or_median)
     assert difference <= 4 * exact.log_or_median_se, (fast, exact)
+
+
+def test_an_off_grid_answer_matches_brute_force_refits(pooled_model):
+    """The notebook's own scenario: a heroin IMOR and missing share no cell or named scenario
+    has (13 imputed pairs, each refitted), answered through the bank as the notebook does."""
+    bank, stage, data, prior = pooled_model
+    scenario = explore.your_scenario(0.3, 0.0, 0.12)
+    [row] = explore.answer(RIOTT, scenario, INPUTS, bank, True).to_dict("records")
+    [run] = scenarios.run(RIOTT, [scenario], INPUTS, RIOTT.draws)  # the same imputations
+    exact = brute_force(stage, data, prior, "EN2010", run.imputations(), higher_is_better=True)
+    assert row["usable"] and exact.refits == row["imputed_pairs"] > 5
+    assert abs(row["pooled_p_benefit"] - exact.p_benefit) <= 4 * exact.p_benefit_se, (row, exact)
+    difference = abs(np.log(row["pooled_or_median"]) - exact.log_or_median)
+    assert difference <= 4 * exact.log_or_median_se, (row, exact)
 
 
 def test_quantiles_of_a_tabulated_cdf():

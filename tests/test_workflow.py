@@ -439,19 +439,24 @@ def test_library_edits_rerun_exactly_the_jobs_whose_code_changed(upgradable_run)
     assert "nothing to be done" in dry_run().lower()
     model.write_text(original_model)
 
-    # A function of the report package: the report alone (no notebook imports it).
-    edit_function(package / "report" / "format.py")
+    # The report's template: the report alone (no notebook renders it).
+    template = package / "report" / "templates" / "report.html.j2"
+    template.write_text(template.read_text().replace("<h2>Provenance</h2>", "<h2>Origins</h2>"))
     report_code = PackageCode(package).fingerprint(scripts / "report.py")
     output = dry_run()
     assert job_counts(output) == {"report": 1, "all": 1}, output
     [reason] = reasons(output)["report"]
     assert "Params have changed since last execution" in reason and report_code in reason
 
-    # The report's template: the report alone as well.
-    template = package / "report" / "templates" / "report.html.j2"
-    template.write_text(template.read_text().replace("<h2>Provenance</h2>", "<h2>Origins</h2>"))
+    # A function of the report's formatting: the report, and the one notebook that shows its
+    # tables as the report formats them (the RIOTT notebook, through hatmeta.riott.explore).
+    edit_function(package / "report" / "format.py")
     report_code = PackageCode(package).fingerprint(scripts / "report.py")
-    assert job_counts(dry_run()) == {"report": 1, "all": 1}
+    output = dry_run()
+    assert job_counts(output) == {"report": 1, "notebook": 1, "all": 1}, output
+    assert "results/notebooks/riott_sensitivity.ipynb" in output
+    [reason] = reasons(output)["report"]
+    assert "Params have changed since last execution" in reason and report_code in reason
 
     # Run it: the report says which code wrote it, and the run is then up to date.
     snakemake(*SMALL_CONFIG_ARGS, "--cores", "2", cwd=run, env=env)

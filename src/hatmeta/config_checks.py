@@ -2,6 +2,8 @@
 place that another does not define. Each problem is a ``(key/path, message)`` pair;
 :func:`keyed` writes it as one line, at the line and column where the key is written when the
 file's positions are known (the start-up checks of :mod:`hatmeta.preflight` write theirs so too).
+A review-specific section checks its own names (:func:`hatmeta.riott.settings.riott_problems`,
+called by :func:`hatmeta.config.validate`), so this module imports no review's package.
 """
 
 from __future__ import annotations
@@ -103,10 +105,6 @@ def cross_reference_problems(config: Mapping[str, Any]) -> list[Problem]:
                 undefined(f"certainty/overrides/{name}", name, "analyses", config["analyses"])
             )
     problems += network_problems(config)
-    if "riott" in config:
-        from hatmeta.riott.settings import riott_problems
-
-        problems += riott_problems(config)
     return problems
 
 

@@ -115,6 +115,9 @@ PROVENANCE = "results/report/provenance.json"
 VEGA = "results/report/vega.js"
 NOTEBOOK_IPYNB = "results/notebooks/{notebook}.ipynb"
 NOTEBOOK_HTML = "results/notebooks/{notebook}.html"
+# The config a notebook was executed with (the run's, less the sections it does not show): its
+# parameters cell names this file, so that re-running the executed notebook reads the same.
+NOTEBOOK_CONFIG = "results/notebooks/{notebook}.config.yaml"
 
 
 class FitFiles(NamedTuple):

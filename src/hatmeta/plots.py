@@ -7,12 +7,16 @@ Every function takes tidy tables (as written under ``results/``) and returns a m
 from __future__ import annotations
 
 import io
+import os
 import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
+# Agg: the workflow's jobs draw and save, never show. A Jupyter kernel names its inline backend
+# in MPLBACKEND (ipykernel sets it): a notebook drawing these figures keeps it, to show them.
+if not os.environ.get("MPLBACKEND", "").startswith("module://matplotlib_inline"):
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -310,16 +314,22 @@ def funnel_plot(
         return fig
 
 
-def save(fig: Figure, path) -> None:
-    """Save as a 256-colour PNG and close (figures are built in loops; open figures would pile
-    up). The figures are flat colours and anti-aliased edges, so an adaptive palette looks the
-    same as 24-bit colour at about a third of the size, which keeps the self-contained report
-    (every figure inlined) small."""
+def save(fig: Figure, path, palette: int | None = 256) -> None:
+    """Save as a PNG of at most ``palette`` colours (``None``: 24-bit) and close (figures are
+    built in loops; open figures would pile up). The figures are flat colours and anti-aliased
+    edges, so an adaptive palette looks the same as 24-bit colour at about a third of the size,
+    which keeps the self-contained report (every figure inlined) small. A figure of a few flat
+    colours can ask for fewer (the tipping-point map: 64; tests/test_riott_figures.py measures
+    each pixel against the 24-bit picture)."""
+    if palette is None:
+        fig.savefig(path, dpi=STYLE["savefig.dpi"], bbox_inches="tight")
+        plt.close(fig)
+        return
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=STYLE["savefig.dpi"], bbox_inches="tight")
     plt.close(fig)
     image = Image.open(buffer).convert("RGB")
-    image.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(path)
+    image.quantize(palette, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(path)
 
 
 __all__: Sequence[str] = [

@@ -16,7 +16,15 @@
 #
 # Every figure of the extraction sheet against its source: status, derived counts recomputed,
 # and what each analysis leaves out and why. Runs on existing results (`results/data/`); run
-# `snakemake --cores 4` first. Open this file in Jupyter (jupytext pairs it with a notebook).
+# `snakemake --cores 4` first. Open this file in Jupyter (jupytext pairs it with a notebook);
+# paths are relative to the project.
+#
+# **What to look at:**
+# 1. *Statuses by trial*: how much of each trial rests on its own publication (`reported`) and
+#    how much on derivations, third parties or nothing (`not_found`).
+# 2. *Derived counts recomputed*: "mismatches: 0"; any row printed there is an extraction error.
+# 3. *Percentages against counts*: differences above one point deserve a look.
+# 4. *What each analysis pools, and what it leaves out*: every trial left out has its reason.
 
 # %% tags=["parameters"]
 config_file = "config/config.yaml"  # relative to the project root; the workflow passes its own

@@ -16,8 +16,19 @@
 #
 # Prior and posterior predictive checks, rank plots and shrinkage for one analysis under one
 # heterogeneity prior, on the fit the workflow saved (`results/fits/...`). The model is the
-# workflow's own (`hatmeta.bayes.sampling.ModelRunner(...).model`), with the analysis's data and prior
-# swapped in. Run `snakemake --cores 4` first.
+# workflow's own (`hatmeta.bayes.sampling.ModelRunner(...).model`), with the analysis's data and
+# prior swapped in. Run `snakemake --cores 4` first; paths are relative to the project.
+#
+# **What to look at:**
+# 1. *Sampler diagnostics*: every R-hat at or below its threshold, bulk and tail ESS above
+#    theirs, no divergences (the workflow stops on a fit that fails them).
+# 2. *Prior predictive check*: the priors allow every plausible event proportion, without
+#    forcing the data towards 0 or 1.
+# 3. *Posterior predictive check*: each observed count sits inside its trial's predictive
+#    interval (P(replicated <= observed) not near 0 or 1).
+# 4. *Rank plots*: each chain's curve stays inside the envelope (highlighted stretches flag
+#    chains that disagree).
+# 5. *Shrinkage*: small or extreme trials move most towards the pooled odds ratio.
 
 # %% tags=["parameters"]
 config_file = "config/config.yaml"  # relative to the project root; the workflow passes its own
@@ -28,6 +39,9 @@ inputs = None  # the workflow passes the paths of the results this notebook read
 predictive_draws = 1000
 
 # %%
+import json
+import logging
+
 import arviz_plots as azp
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,7 +49,10 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from IPython.display import Markdown, display
+
 from hatmeta import layout
+from hatmeta.bayes import model as model_module
 from hatmeta.bayes.fitdata import FitData
 from hatmeta.bayes.model import pack
 from hatmeta.bayes.sampling import ModelRunner
@@ -44,7 +61,9 @@ from hatmeta.data.tables import included_arms, read_analysis_table
 from hatmeta.io import load_posterior
 from hatmeta.notebooks import input_paths, project_root
 from hatmeta.priors import resolve
+from hatmeta.docstrings import docstring_markdown
 
+logging.getLogger("pymc").setLevel(logging.WARNING)  # not PyMC's "Sampling: [...]" notes
 ROOT = project_root()
 settings = load_settings(ROOT / config_file)
 spec = settings.analysis(analysis or settings.report.model_checks_analysis)
@@ -62,11 +81,36 @@ tree = load_posterior(paths["posterior"])
 if "posterior" not in tree.children:
     raise SystemExit(f"{spec.name}: no trial with data in this analysis, nothing to check")
 summary = pd.read_csv(paths["summary"]).set_index("quantity")
+diagnostics = json.loads(paths["diagnostics"].read_text())
 print(f"{spec.name} / {evidence} / {prior}: {tree.attrs.get('prior_label')}")
-print(paths["diagnostics"].read_text())
+
+# %% [markdown]
+# ## Sampler diagnostics
+# The fit's diagnostics as the workflow recorded them (`diagnostics.json`), against the config's
+# thresholds.
+
+# %%
+limits = diagnostics["thresholds"]
+print(
+    f"status: {diagnostics['status']}; {diagnostics['chains']} chains x {diagnostics['draws']} "
+    f"draws; divergences {diagnostics['divergences']} (at most {limits['divergences_max']}); "
+    f"thresholds: R-hat <= {limits['r_hat_max']}, bulk ESS >= {limits['ess_bulk_min']}, "
+    f"tail ESS >= {limits['ess_tail_min']}"
+)
+(
+    pd.DataFrame(diagnostics["variables"])
+    .T.rename(columns={"r_hat": "R-hat", "ess_bulk": "bulk ESS", "ess_tail": "tail ESS",
+                       "mcse_mean": "MCSE of the mean"})
+    .rename_axis("variable")
+    .round({"R-hat": 4, "bulk ESS": 0, "tail ESS": 0, "MCSE of the mean": 4})
+)
 
 # %% [markdown]
 # ## The model with this analysis's data and prior
+# The model, as its module's docstring (`hatmeta.bayes.model`) describes it:
+
+# %%
+display(Markdown(docstring_markdown(model_module.__doc__, heading="###")))
 
 # %%
 arms = included_arms(read_analysis_table(paths["table"]))
@@ -129,10 +173,15 @@ axes[0][0].legend(frameon=False)
 fig.suptitle("Prior predictive event proportions (lines: observed)", x=0.01, ha="left")
 plt.tight_layout()
 
+# %% [markdown]
+# *Prior predictive event proportions per trial and arm (grey: control, blue: treatment; lines:
+# the observed proportions): the priors should leave every plausible proportion possible.*
+
 # %%
 prior_or = np.exp(prior_pred["prior"]["d"].values.ravel())
-print("prior 95% interval of the pooled OR:", np.percentile(prior_or, [2.5, 97.5]).round(3))
-print("prior median of tau:", float(prior_pred["prior"]["tau"].median()))
+low, high = np.percentile(prior_or, [2.5, 97.5])
+print(f"prior 95% interval of the pooled OR: {low:.3g} to {high:.3g}")
+print(f"prior median of tau: {float(prior_pred['prior']['tau'].median()):.3g}")
 
 # %% [markdown]
 # ## Posterior predictive check
@@ -147,7 +196,10 @@ with model:
     post_pred = pm.sample_posterior_predictive(
         posterior,
         var_names=["obs_control", "obs_treatment"],
+        # The saved posterior's draws, as they are (not resampled from the data swapped in).
+        freeze_vars=[name for name in posterior.data_vars if name in model.named_vars],
         random_seed=2,
+        progressbar=False,
         compile_kwargs=PREDICTIVE_COMPILE,
     )
 rows = []
@@ -178,15 +230,25 @@ fig.suptitle("Posterior predictive counts (red: observed)", x=0.01, ha="left")
 plt.tight_layout()
 
 # %% [markdown]
+# *Replicated event counts per trial and arm from the saved posterior (red: the observed count),
+# the picture of the table above.*
+
+# %% [markdown]
 # ## Rank plots
 # Fractional-rank Δ-ECDF per chain (arviz-plots); chains that sample the same posterior stay
 # near zero. Highlighted points contribute most to a departure from uniformity.
 
 # %%
-azp.plot_rank(tree, var_names=["d", "tau"], thin=True, backend="matplotlib")
+azp.plot_rank(tree, var_names=["d", "tau"], thin=True, backend="matplotlib");
+
+# %% [markdown]
+# *Rank plots of the pooled log odds ratio `d` and the heterogeneity `tau`, one line per chain.*
 
 # %%
-azp.plot_rank(tree, var_names=["delta"], thin=True, backend="matplotlib")
+azp.plot_rank(tree, var_names=["delta"], thin=True, backend="matplotlib");
+
+# %% [markdown]
+# *Rank plots of each trial's log odds ratio `delta`, one line per chain.*
 
 # %% [markdown]
 # ## Shrinkage
@@ -235,3 +297,7 @@ ax.set_xlabel("odds ratio (log scale)")
 ax.legend(frameon=False, fontsize=8, loc="best")
 ax.set_title(f"Shrinkage: {spec.name}, prior {prior}", loc="left")
 plt.tight_layout()
+
+# %% [markdown]
+# *Each trial's observed odds ratio (grey, 95% CI) and the model's shrunken one (blue, 95% CrI),
+# the arrow from one to the other; dashed: the pooled odds ratio.*

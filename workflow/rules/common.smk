@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 
 from snakemake.logging import logger
 
-from hatmeta import layout, preflight, startup
+from hatmeta import layout, preflight, runguard, startup
 from hatmeta.codeprint import PackageCode
 from hatmeta.config import ConfigError, settings
 from hatmeta.network_settings import network_settings
@@ -17,6 +17,15 @@ from hatmeta.network_settings import network_settings
 # scripts reach it, as a changed setting does (tests/test_codeprint.py checks every rule). The
 # start-up steps below are remembered under the fingerprint of their own code (hatmeta.startup).
 LIBRARY = PackageCode.installed()
+
+# Every run holds its directory's guard for as long as it lives, taken here, before Snakemake
+# locks the directory: a lock left by a killed run is removed at start-up, a live run's never
+# (hatmeta.runguard). With rerun-incomplete (profiles/default), a killed run resumes with the
+# same command.
+if workflow.is_main_process:
+    RUN_CLAIM = runguard.claim()
+    if RUN_CLAIM.message:
+        logger.warning(RUN_CLAIM.message)
 
 try:
     startup.validate_config(config, CONFIG_SOURCE, CONFIG_POSITIONS, LIBRARY)
@@ -47,7 +56,10 @@ wildcard_constraints:
     prior="|".join(map(re.escape, PRIORS)),
 
 
-SCRIPTS = Path(workflow.basedir) / "workflow/scripts"
+# Beside this file, not under the main workflow's directory: the same when hatmeta is the
+# workflow, and right when a review's own Snakefile uses hatmeta as a module.
+WORKFLOW_DIR = Path(workflow.current_basedir).parent
+SCRIPTS = WORKFLOW_DIR / "scripts"
 
 
 def code_fingerprint(script, sources=None):

@@ -65,6 +65,7 @@ rule notebook:
         unpack(notebook_inputs),
     output:
         ipynb=layout.NOTEBOOK_IPYNB,
+        config_file=layout.NOTEBOOK_CONFIG,
         html=report(
             layout.NOTEBOOK_HTML,
             caption="../report/notebook.rst",

@@ -98,7 +98,7 @@ def stage_code():
 def notebook_source(wildcards):
     """The notebook's jupytext source (in the repository, which need not be the working
     directory)."""
-    return str(Path(workflow.basedir) / f"workflow/notebooks/{wildcards.notebook}.py")
+    return str(WORKFLOW_DIR / f"notebooks/{wildcards.notebook}.py")
 
 
 def notebook_inputs(wildcards):

@@ -152,7 +152,8 @@ rule riott_cells_pooled:
 
 
 rule riott_figures:
-    """Tipping heatmaps (RIOTT and pooled) and the results along the oral-methadone IMOR."""
+    """Tipping heatmaps (RIOTT and pooled), the results along the oral-methadone IMOR and the
+    tipping-point map."""
     input:
         cells=riott_layout.CELLS,
     output:
@@ -168,8 +169,14 @@ rule riott_figures:
             category="RIOTT sensitivity",
             labels={"figure": "results along IMOR"},
         ),
+        tipping_map=report(
+            riott_layout.TIPPING_MAP,
+            caption="../report/tipping_map.rst",
+            category="RIOTT sensitivity",
+            labels={"figure": "tipping-point map"},
+        ),
     params:
-        default_share=RIOTT.missing_share_heroin,
+        choice=RIOTT.default_choice(),
         benefit_probability=RIOTT.tipping.benefit_probability,
         code=code_fingerprint("riott_figures.py"),
     resources:

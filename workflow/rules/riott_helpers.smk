@@ -81,6 +81,7 @@ def riott_report_inputs():
         "riott_scenarios": riott_layout.SCENARIOS,
         "riott_cells": riott_layout.CELLS,
         "riott_tipping_points": riott_layout.TIPPING_POINTS,
+        "riott_tipping_map": riott_layout.TIPPING_MAP,
         "riott_depends_on": riott_layout.DEPENDS_ON,
         "riott_structural": riott_layout.STRUCTURAL,
         "riott_sentences": riott_layout.SENTENCES,
@@ -96,6 +97,8 @@ def riott_notebook_inputs():
         "harmonised": layout.HARMONISED,
         "facts": SETTINGS.data.riott_testing,
         "scenarios": riott_layout.SCENARIOS,
-        "sentences": riott_layout.SENTENCES,
+        "cells": riott_layout.CELLS,
+        "tipping_points": riott_layout.TIPPING_POINTS,
+        "depends_on": riott_layout.DEPENDS_ON,
         "bank": riott_layout.BANK,
     }

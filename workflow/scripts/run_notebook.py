@@ -4,19 +4,23 @@ Not named notebook.py: the scripts directory is on sys.path and would shadow Jup
 `notebook` package, which nbconvert tries to import.
 """
 
-import tempfile
-from pathlib import Path
-
 import yaml
 
+from hatmeta.io import write_text
 from hatmeta.logs import logged
 from hatmeta.notebooks import execute
 
-with logged(snakemake.log[0], "notebook") as log, tempfile.TemporaryDirectory() as tmp:
-    # The notebook reads the config this run used, whatever file it came from, and exactly the
-    # inputs the rule declares.
-    config_file = Path(tmp) / "config.yaml"
-    config_file.write_text(yaml.safe_dump(dict(snakemake.params.config), sort_keys=False))
+HEADER = (
+    "# The config the workflow executed this notebook with (its run's, less the sections the\n"
+    "# notebook does not show), written by the rule `notebook`: edit config/config.yaml instead.\n"
+)
+
+with logged(snakemake.log[0], "notebook") as log:
+    # The notebook reads the config this run used, whatever file(s) it came from, written beside
+    # it under results/ (a project-relative path in its parameters cell, which a reviewer can
+    # re-run), and exactly the inputs the rule declares.
+    config = yaml.safe_dump(dict(snakemake.params.config), sort_keys=False)
+    write_text(HEADER + config, snakemake.output.config_file)
     inputs = {
         name: value if isinstance(value, str) else list(value)
         for name, value in snakemake.input.items()
@@ -27,7 +31,7 @@ with logged(snakemake.log[0], "notebook") as log, tempfile.TemporaryDirectory() 
         snakemake.output.ipynb,
         snakemake.output.html,
         parameters={
-            "config_file": str(config_file),
+            "config_file": snakemake.output.config_file,
             "inputs": inputs,
             **snakemake.params.parameters,
         },

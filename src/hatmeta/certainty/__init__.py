@@ -6,5 +6,6 @@ Every analysis starts at high certainty (randomised trials). Each domain's rule
 rates down (0 not serious, 1 serious, 2 very serious), the rule in words and the numbers that
 triggered it. :mod:`.domains` applies the panel's overrides and rates; :mod:`.absolute` gives
 the anticipated absolute effects from the posterior draws, :mod:`.statements` the
-plain-language statement, and :mod:`.assess` puts one analysis's row together.
+plain-language statement, and :mod:`.assess` puts one analysis's row together (:mod:`.events`
+for counts of events, both from the shared pieces of :mod:`.rows`).
 """

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,14 +27,7 @@ from hatmeta.certainty import (
     risk_of_bias,
 )
 from hatmeta.certainty.absolute import absolute_effects, more_fewer
-from hatmeta.certainty.domains import (
-    RATINGS,
-    Domain,
-    footnoted,
-    override,
-    rating,
-    symbols,
-)
+from hatmeta.certainty.rows import SEPARATOR, FitInputs, outcome_name, rated, row_head
 from hatmeta.certainty.statements import no_estimate, size, statement
 from hatmeta.evidence_rules import TrialCounts, rated_by_rates, sufficiency
 
@@ -46,20 +38,6 @@ if TYPE_CHECKING:
 
 #: Fit statuses without a pooled estimate (no certainty is rated).
 NOT_ESTIMATED = ("no data", "not modelled", "not run")
-#: Separates footnotes in one CSV cell.
-SEPARATOR = " | "
-
-
-@dataclass(frozen=True)
-class FitInputs:
-    """What the certainty of one analysis is judged from."""
-
-    trials: pd.DataFrame
-    summary: pd.DataFrame | None  # indexed by quantity; None for a fit without data
-    diagnostics: dict[str, Any]
-    log_or_draws: np.ndarray | None
-    i2: float
-    follow_up: str
 
 
 def read_draws(posterior_path: str) -> np.ndarray | None:
@@ -113,39 +91,6 @@ def _status(fit: FitInputs, settings: CertaintySettings) -> tuple[str, str]:
         TrialCounts(**{k: counts[k] for k in TrialCounts._fields}), settings.sparse_data
     )
     return ("insufficient evidence", short) if short else (status, "")
-
-
-def outcome_name(analysis: Analysis, settings: CertaintySettings, events: bool = False) -> str:
-    """How the statements name the analysis's outcome (``events``: counts of events, which a
-    participant may have several of)."""
-    outcome = analysis.outcome
-    default = (
-        f"the rate of the event '{outcome.event}'"
-        if events
-        else f"the number of people with the outcome '{outcome.event}'"
-    )
-    return settings.outcome_labels.get(outcome.name) or default
-
-
-def row_head(
-    analysis: Analysis, trials: pd.DataFrame, follow_up: str, status: str, reason: str
-) -> dict[str, Any]:
-    """The columns every certainty row starts with: the analysis, its trials and status."""
-    participants = (
-        int(trials["total_treatment"].sum() + trials["total_control"].sum()) if len(trials) else 0
-    )
-    return {
-        "analysis": analysis.name,
-        "title": analysis.title,
-        "outcome": analysis.outcome.name,
-        "event": analysis.outcome.event,
-        "higher_is_better": bool(analysis.outcome.higher_is_better),
-        "follow_up": follow_up,
-        "status": status,
-        "reason": reason,
-        "n_trials": len(trials),
-        "n_participants": participants,
-    }
 
 
 def assess_analysis(
@@ -248,29 +193,6 @@ def assess_analysis(
             value, _size(row, base, analysis, settings), treatment, control, named, absolute
         )
     return row, test
-
-
-def rated(domains: list[Domain], analysis: Analysis, settings: CertaintySettings) -> dict[str, Any]:
-    """Each domain's columns after the panel's overrides, the rating and the footnotes."""
-    chosen = settings.overrides.get(analysis.name, {})
-    domains = [override(d, chosen) for d in domains]
-    value = rating(domains)
-    notes = footnoted(domains)
-    out: dict[str, Any] = {}
-    for d in domains:
-        out |= {
-            f"{d.domain}_level": d.level,
-            f"{d.domain}": d.words,
-            f"{d.domain}_reason": d.numbers,
-            f"{d.domain}_rule": d.rule,
-        }
-    return out | {
-        "rating": value,
-        "certainty": RATINGS[value],
-        "symbols": symbols(value),
-        "footnotes": SEPARATOR.join(d.footnote() for d in notes),
-        "notes": SEPARATOR.join(d.footnote(rule=False) for d in notes),
-    }
 
 
 def _size(row: Mapping[str, Any], base: float | None, analysis: Analysis, settings) -> str:

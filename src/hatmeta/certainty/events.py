@@ -45,13 +45,13 @@ from hatmeta.certainty import (
     risk_of_bias,
 )
 from hatmeta.certainty.absolute import RateAbsolute
-from hatmeta.certainty.assess import outcome_name, rated, row_head
+from hatmeta.certainty.rows import outcome_name, rated, row_head
 from hatmeta.certainty.statements import no_estimate, size, statement
 from hatmeta.evidence_rules import TrialCounts, sufficiency
 
 if TYPE_CHECKING:
-    from hatmeta.certainty.assess import FitInputs
     from hatmeta.certainty.publication_bias import RegressionTest
+    from hatmeta.certainty.rows import FitInputs
     from hatmeta.config import Analysis, CertaintySettings
 
 #: The relative effect of counts of events.

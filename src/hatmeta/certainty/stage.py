@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from hatmeta.certainty.assess import FitInputs, certainty_table, follow_up, read_draws, reml_i2
+from hatmeta.certainty.assess import certainty_table, follow_up, read_draws, reml_i2
 from hatmeta.certainty.events import MEASURE as RATE_MEASURE
 from hatmeta.certainty.events import RateInputs, read_rate_inputs
 from hatmeta.certainty.publication_bias import trial_log_odds_ratios
+from hatmeta.certainty.rows import FitInputs
 from hatmeta.display import p_text
 from hatmeta.evidence_rules import rated_by_rates
 

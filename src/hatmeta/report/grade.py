@@ -16,8 +16,8 @@ from hatmeta.certainty import (
     publication_bias,
     risk_of_bias,
 )
-from hatmeta.certainty.assess import SEPARATOR
 from hatmeta.certainty.domains import DOMAIN_NAMES, DOMAINS
+from hatmeta.certainty.rows import SEPARATOR
 from hatmeta.report.format import DASH, fmt_interval, fmt_ratio, missing
 from hatmeta.report.results import relative_effect
 

@@ -1,4 +1,5 @@
-"""Where a report's numbers came from: data checksums, code version, software versions, date."""
+"""Where a report's numbers came from: data checksums, hatmeta's version and the checkout's,
+software versions, date."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def git_describe(directory: str | Path) -> str:
 
 
 def software_versions(packages: Iterable[str] = SOFTWARE) -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    import hatmeta
+
+    versions = {"python": platform.python_version(), "hatmeta": hatmeta.__version__}
     for name in packages:
         try:
             versions[name] = importlib.metadata.version(name)
@@ -70,14 +73,18 @@ def provenance(
     Returns
     -------
     dict
-        ``date``, ``software``, ``data_files`` (path and sha256 each), ``data_version``,
-        ``code_version`` (``git describe`` of the checkout that holds this package, which says
-        nothing of an installed copy) and ``code_fingerprints`` (``code`` as given).
+        ``date``, ``hatmeta_version`` (the release, from ``pyproject.toml``), ``software``,
+        ``data_files`` (path and sha256 each), ``data_version``, ``code_version`` (``git
+        describe`` of the checkout that holds this package, which says nothing of an installed
+        copy) and ``code_fingerprints`` (``code`` as given).
     """
+    import hatmeta
+
     files = {key: {"path": str(path), "sha256": sha256(path)} for key, path in data_files.items()}
     combined = hashlib.sha256("".join(f["sha256"] for f in files.values()).encode())
     return {
         "date": date or _dt.date.today().isoformat(),
+        "hatmeta_version": hatmeta.__version__,
         "software": software_versions(),
         "data_files": files,
         "data_version": combined.hexdigest()[:12],

@@ -1,21 +1,27 @@
-"""Figures of the RIOTT sensitivity analysis: tipping heatmaps and the results along IMOR.
+"""Figures of the RIOTT sensitivity analysis: tipping heatmaps, the results along IMOR and the
+tipping-point map.
 
 Cells whose assumptions are impossible or incompatible with the published counts are drawn
-hatched grey, never coloured as results.
+hatched grey, never coloured as results. Compositions (what to draw, from the tables) and
+drawings (matplotlib) are separate functions, so that a test can check what a figure shows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+from matplotlib.transforms import offset_copy
 
 from hatmeta.plots import STYLE
+from hatmeta.riott.propagation import tipping_points
 
 #: Odds ratios are drawn within these limits; beyond them the axis says "clipped".
 OR_LIMITS = (1e-3, 1e3)
@@ -135,11 +141,224 @@ def tipping_curves(curves: dict[str, pd.DataFrame], benefit_probability: float) 
         return fig
 
 
+class TippingMap(NamedTuple):
+    """What the tipping-point map shows.
+
+    ``rows``: one per heroin-arm scenario, reading and heroin missing share (the rows of the
+    tipping-point table, :func:`hatmeta.riott.propagation.tipping_points`), with ``default``
+    (the configured reading and heroin share) and ``current_imor`` (the heroin-arm scenario's
+    own oral-methadone IMOR). ``cells``: one per cell, its ``row``, ``imor_methadone``,
+    ``usable``, ``riott_above_1`` (RIOTT's 95% CrI above 1) and ``pooled_holds`` (pooled
+    P(benefit) at or above the threshold); unusable cells are kept.
+    """
+
+    rows: pd.DataFrame
+    cells: pd.DataFrame
+    imors: tuple[float, ...]
+    benefit_probability: float
+
+
+def tipping_map_data(
+    cells: pd.DataFrame, benefit_probability: float, choice: Mapping[str, Any]
+) -> TippingMap:
+    """The tipping-point map of the ``tipping`` cells; ``choice``: the configured default
+    (:meth:`hatmeta.riott.settings.RiottSettings.default_choice`)."""
+    tipping = cells[cells["family"] == "tipping"]
+    rows = tipping_points(tipping, benefit_probability)
+    rows["default"] = np.isclose(rows["missing_share_heroin"], choice["missing_share_heroin"]) & (
+        rows["anchor_reading"] == choice["anchor_reading"]
+    )
+    rows["current_imor"] = [
+        choice["imor_methadone"].get(a, np.nan) for a in rows["heroin_scenario"]
+    ]
+    keys = ["anchor", "anchor_reading", "missing_share_heroin"]
+    parts = []
+    for row, (_, curve) in enumerate(tipping.groupby(keys, sort=False)):
+        parts.append(
+            pd.DataFrame(
+                {
+                    "row": row,
+                    "imor_methadone": curve["imor_methadone"].to_numpy(float),
+                    "usable": curve["usable"].astype(bool).to_numpy(),
+                    "riott_above_1": curve["riott_or_lower"].to_numpy(float) > 1,
+                    "pooled_holds": curve["pooled_p_benefit"].to_numpy(float)
+                    >= benefit_probability,
+                }
+            )
+        )
+    imors = tuple(sorted(tipping["imor_methadone"].astype(float).unique()))
+    return TippingMap(rows, pd.concat(parts, ignore_index=True), imors, benefit_probability)
+
+
+#: The map is flat colours: stored with a palette of this many (:func:`hatmeta.plots.save`).
+MAP_COLOURS = 64
+#: Colours of the map's half-strips: (result holds, result lost).
+RIOTT_COLOURS = ("#2166ac", "#d1e5f0")
+POOLED_COLOURS = ("#1b7837", "#d9f0d3")
+#: The star on the configured choice.
+STAR = "#fdb863"
+
+
+def _grid_position(imors: np.ndarray, value: float) -> float:
+    """``value`` on the map's x-axis, where grid IMOR ``k`` sits at ``k`` (linear between)."""
+    return float(np.interp(value, imors, np.arange(len(imors))))
+
+
+def _crossing_text(value: float) -> str:
+    return "none" if np.isnan(value) else f"{value:.2g}"
+
+
+def _draw_row(ax, y: float, row: pd.Series, cells: pd.DataFrame, imors: np.ndarray) -> None:
+    for cell in cells.itertuples():
+        x = _grid_position(imors, cell.imor_methadone) - 0.5
+        if not cell.usable:
+            ax.add_patch(
+                Rectangle((x, y + 0.05), 1, 0.9, facecolor=UNUSABLE, hatch="//", edgecolor="white")
+            )
+            continue
+        for bottom, holds, colours in (
+            (y + 0.5, cell.riott_above_1, RIOTT_COLOURS),
+            (y + 0.05, cell.pooled_holds, POOLED_COLOURS),
+        ):
+            colour = colours[0] if holds else colours[1]
+            ax.add_patch(Rectangle((x, bottom), 1, 0.45, facecolor=colour, edgecolor="white"))
+    for column, bottom in (("imor_riott_ci_includes_1", 0.5), ("imor_pooled_loses_benefit", 0.05)):
+        if not np.isnan(row[column]):
+            x = _grid_position(imors, row[column])
+            ax.plot([x, x], [y + bottom, y + bottom + 0.45], color="black", lw=2.4)
+    if row["default"]:
+        ax.add_patch(Rectangle((-0.5, y), len(imors), 1, fill=False, edgecolor="black", lw=1.4))
+        if not np.isnan(row["current_imor"]) and row["current_imor"] <= imors[-1]:
+            ax.plot(
+                _grid_position(imors, row["current_imor"]),
+                y + 0.5,
+                marker="*",
+                ms=11,
+                color=STAR,
+                markeredgecolor="black",
+                zorder=5,
+            )
+    label = (
+        f"{row['anchor_reading'].replace('_', ' ')}: {row['missing_share_heroin']:.0%} / "
+        f"{row['missing_share_methadone']:.0%}"
+    )
+    ax.text(
+        -0.6,
+        y + 0.5,
+        label,
+        ha="right",
+        va="center",
+        fontsize=7.5,
+        fontweight="bold" if row["default"] else "normal",
+    )
+    right = len(imors) - 0.35
+    if row["unusable_cells"] == row["cells"]:
+        ax.text(right, y + 0.5, "incompatible", ha="left", va="center", fontsize=7.5)
+        return
+    for offset, column in ((0, "imor_riott_ci_includes_1"), (1, "imor_pooled_loses_benefit")):
+        ax.text(
+            right + offset,
+            y + 0.5,
+            _crossing_text(row[column]),
+            ha="left",
+            va="center",
+            fontsize=7.5,
+        )
+
+
+def tipping_map(data: TippingMap) -> Figure:
+    """Per heroin-arm scenario (a panel), reading and heroin missing share (a row): along the
+    oral-methadone IMOR grid, whether RIOTT's 95% CrI lies above 1 (upper half of each cell) and
+    whether the pooled P(benefit) reaches the threshold (lower half), the interpolated tipping
+    points as black bars, unusable cells hatched, the configured default framed and starred."""
+    imors = np.asarray(data.imors)
+    groups = list(dict.fromkeys(data.rows["heroin_scenario"]))
+    counts = [int((data.rows["heroin_scenario"] == g).sum()) for g in groups]
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(groups),
+            1,
+            figsize=(8.6, 0.42 * sum(counts) + 1.1 * len(groups) + 0.9),
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": counts},
+        )
+        for ax, group in zip(axes[:, 0], groups, strict=True):
+            members = data.rows[data.rows["heroin_scenario"] == group]
+            for y, (index, row) in enumerate(members.iloc[::-1].iterrows()):
+                _draw_row(ax, y, row, data.cells[data.cells["row"] == index], imors)
+            ax.set_xlim(-0.5, len(imors) - 0.5)
+            ax.set_ylim(0, len(members))
+            ax.set_yticks([])
+            ax.spines[["left", "top", "right"]].set_visible(False)
+            ax.set_title(f"Heroin arm at '{group}'", loc="left")
+            headers = (
+                (-0.6, "right", "reading: missed tests heroin / oral methadone"),
+                (len(imors) - 0.35, "left", "RIOTT"),
+                (len(imors) + 0.65, "left", "pooled"),
+            )
+            for x, align, header in headers:
+                ax.text(
+                    x,
+                    len(members) + 0.1,
+                    header,
+                    ha=align,
+                    va="bottom",
+                    fontsize=7,
+                    color="#555555",
+                )
+        bottom = axes[-1, 0]
+        bottom.set_xticks(np.arange(len(imors)), [f"{v:g}" for v in imors])
+        bottom.set_xlabel("IMOR of missing tests, oral-methadone arm (grid)")
+        threshold = f"{data.benefit_probability:g}"
+        handles = [
+            Patch(facecolor=RIOTT_COLOURS[0], label="RIOTT: 95% CrI above 1 (upper half)"),
+            Patch(facecolor=RIOTT_COLOURS[1], label="RIOTT: 95% CrI reaches 1"),
+            Patch(
+                facecolor=POOLED_COLOURS[0],
+                label=f"pooled: P(benefit) \u2265 {threshold} (lower half)",
+            ),
+            Patch(facecolor=POOLED_COLOURS[1], label=f"pooled: P(benefit) < {threshold}"),
+            Patch(facecolor=UNUSABLE, hatch="//", label="incompatible or impossible"),
+            Line2D([], [], color="black", lw=2.4, label="tipping point (interpolated)"),
+            Patch(fill=False, edgecolor="black", label="configured reading and heroin share"),
+            Line2D(
+                [],
+                [],
+                marker="*",
+                ms=10,
+                ls="",
+                color=STAR,
+                markeredgecolor="black",
+                label="the scenario's own oral-methadone IMOR",
+            ),
+            Patch(
+                fill=False,
+                edgecolor="none",
+                label=f"right: the tipping IMORs (none: not up to {imors[-1]:g})",
+            ),
+        ]
+        # Below the x-axis label, at a fixed distance whatever the number of rows.
+        below = offset_copy(bottom.transAxes, fig=fig, y=-36, units="points")
+        fig.legend(
+            handles=handles,
+            loc="upper center",
+            ncol=2,
+            frameon=False,
+            fontsize=7,
+            bbox_to_anchor=(0.5, 0),
+            bbox_transform=below,
+        )
+        return fig
+
+
 def figures(
-    cells: pd.DataFrame, default_share: float, benefit_probability: float
+    cells: pd.DataFrame, choice: Mapping[str, Any], benefit_probability: float
 ) -> dict[str, Any]:
     """Heatmaps of RIOTT's P(OR > 1) and the pooled P(benefit) per heroin-arm scenario; the
-    curves along IMOR for each heroin-arm scenario and reading at the default heroin share."""
+    curves along IMOR for each heroin-arm scenario and reading at the default heroin share;
+    the tipping-point map."""
+    default_share = choice["missing_share_heroin"]
     heatmaps = {}
     for anchor, grid in cells[cells["family"] == "heatmap"].groupby("anchor", sort=False):
         heatmaps[("riott", anchor)] = tipping_heatmap(
@@ -163,4 +382,8 @@ def figures(
         f"heroin at '{anchor}', {reading.replace('_', ' ')}": curve
         for (anchor, reading), curve in tipping.groupby(["anchor", "anchor_reading"], sort=False)
     }
-    return {"heatmaps": heatmaps, "curve": tipping_curves(curves, benefit_probability)}
+    return {
+        "heatmaps": heatmaps,
+        "curve": tipping_curves(curves, benefit_probability),
+        "map": tipping_map(tipping_map_data(cells, benefit_probability, choice)),
+    }

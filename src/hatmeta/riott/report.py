@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from hatmeta.docstrings import docstring_blocks
 from hatmeta.report.format import (
     DASH,
     RATIO_CEILING,
@@ -31,7 +32,6 @@ from hatmeta.report.format import (
     table,
 )
 from hatmeta.report.images import png_data_uri
-from hatmeta.report.methods import docstring_blocks
 from hatmeta.report.vega import view
 from hatmeta.riott import explorer, testlevel
 
@@ -253,7 +253,8 @@ def _explorer(riott: RiottSettings, scenarios: pd.DataFrame, cells_path: str) ->
 
 
 def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
-    """The report section. ``paths``: ``scenarios``, ``cells``, ``tipping_points``, ``depends_on``,
+    """The report section. ``paths``: ``scenarios``, ``cells`` (the explorer's grid),
+    ``tipping_points``, ``tipping_map`` (shown beside the tipping points), ``depends_on``,
     ``structural``, ``sentences``, ``bank_checks``, ``curve`` and ``heatmaps`` (a mapping
     ``(result, heroin scenario) -> PNG``, result ``riott`` or ``pooled``)."""
     with open(paths["sentences"], encoding="utf-8") as handle:
@@ -290,6 +291,14 @@ def section(riott: RiottSettings, paths: Mapping[str, Any]) -> dict[str, Any]:
                 "grid); incompatible cells are left out",
                 "compact": False,
                 **table(pd.read_csv(paths["tipping_points"]), TIPPING_HEADERS),
+                "figure": {
+                    "name": "The tipping points on the oral-methadone IMOR grid: RIOTT's 95% CrI "
+                    "above 1 (upper half of each cell) and the pooled P(benefit) at or above "
+                    f"{riott.tipping.benefit_probability:g} (lower half), dark where they hold; "
+                    "black bars: the tipping points of the table; hatched: incompatible cells; "
+                    "framed and starred: the configured choice.",
+                    "uri": png_data_uri(paths["tipping_map"]),
+                },
             },
             {
                 "caption": "What the conclusion depends on: each structural assumption over its "

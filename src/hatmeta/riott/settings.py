@@ -94,6 +94,18 @@ class RiottSettings(NamedTuple):
         anchors = {*self.tipping.heroin_scenarios, self.ranges.scenario}
         return self._replace(scenarios={k: v for k, v in self.scenarios.items() if k in anchors})
 
+    def default_choice(self) -> dict[str, Any]:
+        """What the tipping figures mark as the configured choice: the default heroin missing
+        share and reading, and each heroin-arm scenario's own oral-methadone IMOR."""
+        return {
+            "missing_share_heroin": self.missing_share_heroin,
+            "anchor_reading": self.anchor_reading,
+            "imor_methadone": {
+                name: float(self.scenarios[name].imor_methadone)
+                for name in self.tipping.heroin_scenarios
+            },
+        }
+
     def resolved(self, scenario: Scenario) -> Scenario:
         """``scenario`` with every unset field taken from the section's defaults (the
         oral-methadone share stays unset when it follows from the anchor reading)."""
