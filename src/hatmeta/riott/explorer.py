@@ -26,7 +26,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from hatmeta.riott.settings import RiottSettings
 
-CONTROLS = "#riott-explorer-controls"  # where the controls are drawn (the report's element)
+ELEMENT = "riott-explorer"  # the report's element the view is drawn in
+CONTROLS = f"#{ELEMENT}-controls"  # and the one its controls are drawn in (the template's)
 WRAP = 100  # characters per line of the read-outs
 PANEL = (280, 170)  # width and height of each curve's panel, pixels
 KEYS = ("ih", "im", "hs", "ms", "s", "r")  # the assumptions a row is looked up by
@@ -103,6 +104,11 @@ def rows(scenarios: pd.DataFrame, cells: pd.DataFrame, threshold: float) -> list
     ]
     grid = [_row(r, "cells.csv", r["scenario"], 1, threshold) for r in cells.to_dict("records")]
     return named + grid
+
+
+def named_keys(scenarios: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Each named scenario's control labels, in the file's order (the spec's ``named``)."""
+    return {row["scenario"]: _key(row) for row in scenarios.to_dict("records")}
 
 
 def _numeric_order(values: Sequence[str]) -> list[str]:

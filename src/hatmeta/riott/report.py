@@ -229,17 +229,10 @@ def _explorer(riott: RiottSettings, scenarios: pd.DataFrame, cells_path: str) ->
     """The explorer: the named scenarios and every grid cell, looked up by their assumptions."""
     threshold = riott.tipping.benefit_probability
     table = explorer.rows(scenarios, pd.read_csv(cells_path), threshold)
-    named = {
-        row["source"].split(": ", 1)[1]: {k: row[k] for k in explorer.KEYS}
-        for row in table
-        if row["priority"] == 0
-    }
+    named = explorer.named_keys(scenarios)
     start = next(iter(named))
     return {
-        **view(
-            explorer.CONTROLS.removesuffix("-controls")[1:],
-            explorer.spec(table, riott, named, start),
-        ),
+        **view(explorer.ELEMENT, explorer.spec(table, riott, named, start)),
         "caption": "Explore the assumptions",
         "text": (
             f"Choose a named scenario, or set each assumption. The page looks the combination "
